@@ -1,0 +1,1 @@
+"""habit_server.db."""

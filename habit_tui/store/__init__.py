@@ -1,0 +1,1 @@
+"""Local SQLite store: schema, migrations, repository and sync outbox."""

@@ -1,0 +1,61 @@
+"""Opening the local SQLite database and turning its failures into user-facing errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from habit_tui.errors import StoreError
+from habit_tui.store.migrations import LATEST, current_version, migrate
+
+BUSY_TIMEOUT_S = 5.0
+
+
+def explain(exc: sqlite3.Error, path: Path) -> StoreError:
+    """One clear sentence for a SQLite failure."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError(f"the database {path} is locked by another program; try again in a moment")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"the database {path} is read-only; cannot save changes")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(f"{path} is damaged or not a habit database")
+    if "unable to open" in text:
+        return StoreError(f"cannot open the database {path} (check the directory exists and is writable)")
+    if "disk" in text and ("full" in text or "i/o" in text):
+        return StoreError(f"cannot write {path}: {exc}")
+    return StoreError(f"database error in {path}: {exc}")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the data directory {path.parent}: {exc.strerror}") from None
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise explain(exc, path) from None
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        if current_version(conn) < LATEST:
+            migrate(conn)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise explain(exc, path) from None
+    return conn
+
+
+@contextmanager
+def translate_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise explain(exc, path) from None

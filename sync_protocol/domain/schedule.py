@@ -1,0 +1,204 @@
+"""The schedule grammar and the calendar periods a schedule divides time into.
+
+Grammar (parse and format round-trip exactly):
+
+* ``daily``
+* weekdays: ``mon,wed,fri`` (any non-empty set, printed in calendar order)
+* calendar periods: ``3/week`` (ISO week, Monday first), ``10/month``
+* interval: ``every 3 days`` (blocks of N days anchored at the habit's start date)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+
+from sync_protocol.domain.errors import DomainError
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScheduleKind(str, Enum):
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    PER_WEEK = "per_week"
+    PER_MONTH = "per_month"
+    EVERY = "every"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open stretch of days ``[start, end]`` (inclusive) that must hold ``target`` completions."""
+
+    start: date
+    end: date
+    target: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+_PER_RE = re.compile(r"^(\d+)\s*/\s*(week|month)$")
+_EVERY_RE = re.compile(r"^every\s+(\d+)\s+days?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    kind: ScheduleKind
+    count: int = 1
+    weekdays: frozenset[int] = frozenset()
+
+    # ----- grammar -------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str) -> Schedule:
+        raw = " ".join(text.strip().lower().split())
+        if raw in ("daily", "every day", "everyday"):
+            return cls(ScheduleKind.DAILY)
+        if m := _PER_RE.match(raw):
+            n = int(m.group(1))
+            unit = m.group(2)
+            limit = 7 if unit == "week" else 31
+            if not 1 <= n <= limit:
+                raise DomainError(f"schedule '{text}': times per {unit} must be between 1 and {limit}")
+            if unit == "week" and n == 7:
+                return cls(ScheduleKind.DAILY)
+            kind = ScheduleKind.PER_WEEK if unit == "week" else ScheduleKind.PER_MONTH
+            return cls(kind, count=n)
+        if m := _EVERY_RE.match(raw):
+            n = int(m.group(1))
+            if not 1 <= n <= 365:
+                raise DomainError(f"schedule '{text}': the interval must be between 1 and 365 days")
+            if n == 1:
+                return cls(ScheduleKind.DAILY)
+            return cls(ScheduleKind.EVERY, count=n)
+        days: set[int] = set()
+        for token in (t for t in re.split(r"[,\s]+", raw) if t):
+            idx = _weekday_index(token)
+            if idx is None:
+                raise DomainError(_bad(text))
+            days.add(idx)
+        if days:
+            if len(days) == 7:
+                return cls(ScheduleKind.DAILY)
+            return cls(ScheduleKind.WEEKDAYS, count=len(days), weekdays=frozenset(days))
+        raise DomainError(_bad(text))
+
+    def __str__(self) -> str:
+        match self.kind:
+            case ScheduleKind.DAILY:
+                return "daily"
+            case ScheduleKind.WEEKDAYS:
+                return ",".join(WEEKDAYS[d] for d in sorted(self.weekdays))
+            case ScheduleKind.PER_WEEK:
+                return f"{self.count}/week"
+            case ScheduleKind.PER_MONTH:
+                return f"{self.count}/month"
+            case ScheduleKind.EVERY:
+                return f"every {self.count} days"
+
+    def describe(self) -> str:
+        """A sentence a person reads, for previews."""
+        match self.kind:
+            case ScheduleKind.DAILY:
+                return "every day"
+            case ScheduleKind.WEEKDAYS:
+                names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+                return "every " + ", ".join(names[d] for d in sorted(self.weekdays))
+            case ScheduleKind.PER_WEEK:
+                return f"{self.count} time{'s' if self.count > 1 else ''} a week (Monday to Sunday)"
+            case ScheduleKind.PER_MONTH:
+                return f"{self.count} time{'s' if self.count > 1 else ''} a calendar month"
+            case ScheduleKind.EVERY:
+                return f"once in every block of {self.count} days"
+
+    # ----- numbers ------------------------------------------------------------
+    @property
+    def frequency(self) -> float:
+        """Expected completions per day (the ``f`` of the score formula)."""
+        match self.kind:
+            case ScheduleKind.DAILY:
+                return 1.0
+            case ScheduleKind.WEEKDAYS | ScheduleKind.PER_WEEK:
+                return self.count / 7
+            case ScheduleKind.PER_MONTH:
+                return self.count / 30
+            case ScheduleKind.EVERY:
+                return 1 / self.count
+
+    @property
+    def unit(self) -> str:
+        """Short unit a streak of this schedule is counted in."""
+        match self.kind:
+            case ScheduleKind.PER_WEEK:
+                return "w"
+            case ScheduleKind.PER_MONTH:
+                return "mo"
+            case ScheduleKind.DAILY:
+                return "d"
+            case _:
+                return "x"
+
+    # ----- periods ------------------------------------------------------------
+    def period_of(self, day: date, anchor: date) -> Period:
+        """The period containing ``day``. ``anchor`` is the habit's start (used by interval schedules)."""
+        match self.kind:
+            case ScheduleKind.DAILY:
+                return Period(day, day, 1)
+            case ScheduleKind.PER_WEEK:
+                start = day - timedelta(days=day.weekday())
+                return Period(start, start + timedelta(days=6), self.count)
+            case ScheduleKind.PER_MONTH:
+                start = day.replace(day=1)
+                nxt = (start + timedelta(days=32)).replace(day=1)
+                return Period(start, nxt - timedelta(days=1), self.count)
+            case ScheduleKind.EVERY:
+                offset = (day - anchor).days % self.count
+                start = day - timedelta(days=offset)
+                return Period(start, start + timedelta(days=self.count - 1), 1)
+            case ScheduleKind.WEEKDAYS:
+                wd = day.weekday()
+                back = min((wd - d) % 7 for d in self.weekdays)
+                start = day - timedelta(days=back)
+                fwd = min(((d - start.weekday()) % 7) or 7 for d in self.weekdays)
+                return Period(start, start + timedelta(days=fwd - 1), 1)
+
+    def periods(self, first: date, last: date, anchor: date) -> list[Period]:
+        """Every period that overlaps ``[first, last]``, in order."""
+        out: list[Period] = []
+        if last < first:
+            return out
+        p = self.period_of(first, anchor)
+        while True:
+            out.append(p)
+            if p.end >= last:
+                return out
+            p = self.period_of(p.end + timedelta(days=1), anchor)
+
+    def is_due_on(self, day: date) -> bool:
+        """Whether ``day`` is a scheduled day (weekday schedules); other schedules are due every day."""
+        if self.kind is ScheduleKind.WEEKDAYS:
+            return day.weekday() in self.weekdays
+        return True
+
+
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday_index(token: str) -> int | None:
+    """Index of a weekday written as its first three or more letters (``mon``, ``tues``, ``friday``)."""
+    if len(token) < 3:
+        return None
+    for i, name in enumerate(_FULL_NAMES):
+        if name.startswith(token):
+            return i
+    return None
+
+
+def _bad(text: str) -> str:
+    return (
+        f"bad schedule '{text}': use 'daily', weekdays like 'mon,wed,fri', "
+        "'3/week', '10/month' or 'every 3 days'"
+    )

@@ -1,0 +1,212 @@
+"""Streaks, completion rate, the Loop-style score and at-risk, computed in one pass.
+
+Rules (DESIGN.md section 2):
+
+* A period (a day, a week, a month, an interval block, or the stretch from one scheduled
+  weekday to the next) is *satisfied* when it holds its target number of completed days.
+  Each skipped day lowers that target by one; a period whose target drops to zero is neutral.
+* The period containing today is neutral until it is satisfied or over, so today never
+  breaks a streak before it ends. A first period that began before the habit did is neutral
+  unless satisfied.
+* Streaks count consecutive satisfied periods; neutral periods neither break nor extend them.
+* Score: each day ``S = m*S + (1-m)*v`` with ``m = 0.5 ** (sqrt(f) / 13)``; ``v`` is the credit
+  of the day's period (partial for measurable habits); neutral days leave S unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+
+from sync_protocol.domain.checkin import CheckIn, value_credit
+from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.schedule import Period, ScheduleKind
+
+
+class PeriodState(str, Enum):
+    SATISFIED = "satisfied"
+    MISSED = "missed"
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class HabitStats:
+    current_streak: int
+    best_streak: int
+    score: float
+    completion_rate: float | None
+    done_today: bool
+    skipped_today: bool
+    due_today: bool
+    at_risk: bool
+    last_done: date | None
+    days_since_done: int
+    total_done: int
+    today_value: float | None
+    needed_this_period: int
+    period_end: date
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodResult:
+    period: Period
+    state: PeriodState
+    completions: int
+    required: int
+
+
+def score_multiplier(frequency: float) -> float:
+    return float(0.5 ** (math.sqrt(frequency) / 13.0))
+
+
+DayRow = tuple[int, float | None, bool]
+"""A check-in reduced to what evaluation needs: (date ordinal, value, skipped)."""
+
+
+def analyze(
+    habit: Habit,
+    checkins: Iterable[CheckIn],
+    today: date,
+    *,
+    risk_days: int | None = None,
+    series: list[tuple[date, float]] | None = None,
+    periods_out: list[PeriodResult] | None = None,
+) -> HabitStats:
+    """Evaluate a habit as of ``today`` (check-ins after today are ignored).
+
+    ``series`` (if given) receives the score at the end of every day; ``periods_out`` receives
+    every period and its state, for calendars and per-period rates.
+    """
+    rows = ((c.date.toordinal(), c.value, c.skipped) for c in checkins)
+    return analyze_rows(habit, rows, today, risk_days=risk_days, series=series, periods_out=periods_out)
+
+
+def analyze_rows(
+    habit: Habit,
+    rows: Iterable[DayRow],
+    today: date,
+    *,
+    risk_days: int | None = None,
+    series: list[tuple[date, float]] | None = None,
+    periods_out: list[PeriodResult] | None = None,
+) -> HabitStats:
+    """:func:`analyze` on pre-reduced rows (the store hands these over without building objects)."""
+    t = today.toordinal()
+    credit: dict[int, float] = {}
+    skipped: set[int] = set()
+    earliest = t + 1
+    today_value: float | None = None
+    for o, value, skip in rows:
+        if o > t:
+            continue
+        if skip:
+            skipped.add(o)
+        elif value is not None:
+            credit[o] = value_credit(habit, value)
+        else:
+            continue
+        earliest = min(earliest, o)
+        if o == t:
+            today_value = value
+    start = min(habit.start_date.toordinal(), earliest, t)
+    done_days = sorted(o for o, v in credit.items() if v >= 1.0)
+    m = score_multiplier(habit.schedule.frequency)
+    score = 0.0
+    run = best = satisfied = missed = 0
+    needed = 0
+    period_end = today
+    if habit.schedule.kind is ScheduleKind.DAILY and series is None and periods_out is None:
+        # Fast path: every day is its own period.
+        one_minus = 1.0 - m
+        for o in range(start, t + 1):
+            if o in skipped:
+                continue
+            v = credit.get(o, 0.0)
+            if v >= 1.0:
+                run += 1
+                best = max(best, run)
+                satisfied += 1
+            elif o == t:
+                needed = 1
+                continue
+            else:
+                run = 0
+                missed += 1
+            score = m * score + one_minus * v
+    else:
+        periods = habit.schedule.periods(date.fromordinal(start), today, habit.start_date)
+        for p in periods:
+            lo = max(p.start.toordinal(), start)
+            hi = min(p.end.toordinal(), t)
+            completions = skips = 0
+            credit_sum = 0.0
+            for o in range(lo, hi + 1):
+                if o in skipped:
+                    skips += 1
+                    continue
+                v = credit.get(o, 0.0)
+                credit_sum += v
+                if v >= 1.0:
+                    completions += 1
+            required = max(0, p.target - skips)
+            if required == 0:
+                state = PeriodState.NEUTRAL
+            elif completions >= required:
+                state = PeriodState.SATISFIED
+            elif p.end.toordinal() >= t or p.start.toordinal() < start:
+                state = PeriodState.NEUTRAL
+            else:
+                state = PeriodState.MISSED
+            if state is PeriodState.SATISFIED:
+                run += 1
+                best = max(best, run)
+                satisfied += 1
+            elif state is PeriodState.MISSED:
+                run = 0
+                missed += 1
+            if periods_out is not None:
+                periods_out.append(PeriodResult(p, state, completions, required))
+            v_period = min(1.0, credit_sum / required) if required else 0.0
+            for o in range(lo, hi + 1):
+                if state is not PeriodState.NEUTRAL and o not in skipped:
+                    score = m * score + (1.0 - m) * v_period
+                if series is not None:
+                    series.append((date.fromordinal(o), score))
+            if p.end.toordinal() >= t:
+                needed = max(0, required - completions)
+                period_end = p.end
+    last_done = date.fromordinal(done_days[-1]) if done_days else None
+    days_since = (t - done_days[-1]) if done_days else (t - start)
+    days_left = (period_end - today).days + 1
+    at_risk = needed > 0 and (
+        (run > 0 and needed >= days_left) or (risk_days is not None and days_since >= risk_days)
+    )
+    rate = satisfied / (satisfied + missed) if satisfied + missed else None
+    return HabitStats(
+        current_streak=run,
+        best_streak=best,
+        score=score,
+        completion_rate=rate,
+        done_today=credit.get(t, 0.0) >= 1.0,
+        skipped_today=t in skipped,
+        due_today=needed > 0,
+        at_risk=at_risk,
+        last_done=last_done,
+        days_since_done=days_since,
+        total_done=len(done_days),
+        today_value=today_value,
+        needed_this_period=needed,
+        period_end=period_end,
+    )
+
+
+def effective_start(habit: Habit, checkins: Iterable[CheckIn]) -> date:
+    first = min((c.date for c in checkins), default=habit.start_date)
+    return min(first, habit.start_date)
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

@@ -50,11 +50,12 @@ def load_config(path: Path | None = None) -> Config:
         if key not in known:
             continue
         default = getattr(cfg, key)
+        coerced = value
         if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
-            value = float(value)
-        if type(value) is not type(default):
+            coerced = float(value)
+        if type(coerced) is not type(default):
             raise HabitError(f"{path}: '{key}' must be a {type(default).__name__}")
-        setattr(cfg, key, value)
+        setattr(cfg, key, coerced)
     try:
         cfg.day_start  # noqa: B018 - validate early
     except DomainError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,10 +70,8 @@ class Store:
             self._in_write = False
 
     def _rollback(self) -> None:
-        try:
+        with suppress(sqlite3.Error):
             self.conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -45,7 +46,7 @@ def parse_day_start(text: str) -> time:
 
 
 def validate_value(habit: Habit, value: float) -> float:
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise DomainError("the value must be a number")
     if value < 0:
         raise DomainError("the value cannot be negative")

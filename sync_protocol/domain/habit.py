@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.schedule import Schedule
@@ -16,12 +17,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z_]{3,20})$")
 
 
-class HabitKind(str, Enum):
+class HabitKind(StrEnum):
     YES_NO = "yes_no"
     MEASURABLE = "measurable"
 
 
-class TargetType(str, Enum):
+class TargetType(StrEnum):
     AT_LEAST = "at_least"
     AT_MOST = "at_most"
 
@@ -79,7 +80,7 @@ def validate_description(text: str) -> str:
 
 
 def validate_target(target: float) -> float:
-    if not (target >= 0) or target != target or target in (float("inf"), float("-inf")):
+    if not math.isfinite(target) or target < 0:
         raise DomainError("the target must be a number of 0 or more")
     if target > 1e9:
         raise DomainError("the target is too large")

@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import Enum
+from enum import StrEnum
 
 from sync_protocol.domain.errors import DomainError
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class ScheduleKind(str, Enum):
+class ScheduleKind(StrEnum):
     DAILY = "daily"
     WEEKDAYS = "weekdays"
     PER_WEEK = "per_week"
@@ -198,7 +198,4 @@ def _weekday_index(token: str) -> int | None:
 
 
 def _bad(text: str) -> str:
-    return (
-        f"bad schedule '{text}': use 'daily', weekdays like 'mon,wed,fri', "
-        "'3/week', '10/month' or 'every 3 days'"
-    )
+    return f"bad schedule '{text}': use 'daily', weekdays like 'mon,wed,fri', '3/week', '10/month' or 'every 3 days'"

@@ -19,14 +19,14 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import Enum
+from enum import StrEnum
 
 from sync_protocol.domain.checkin import CheckIn, value_credit
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.schedule import Period, ScheduleKind
 
 
-class PeriodState(str, Enum):
+class PeriodState(StrEnum):
     SATISFIED = "satisfied"
     MISSED = "missed"
     NEUTRAL = "neutral"
@@ -181,9 +181,7 @@ def analyze_rows(
     last_done = date.fromordinal(done_days[-1]) if done_days else None
     days_since = (t - done_days[-1]) if done_days else (t - start)
     days_left = (period_end - today).days + 1
-    at_risk = needed > 0 and (
-        (run > 0 and needed >= days_left) or (risk_days is not None and days_since >= risk_days)
-    )
+    at_risk = needed > 0 and ((run > 0 and needed >= days_left) or (risk_days is not None and days_since >= risk_days))
     rate = satisfied / (satisfied + missed) if satisfied + missed else None
     return HabitStats(
         current_streak=run,

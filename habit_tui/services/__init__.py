@@ -1,1 +1,1 @@
-"""habit_tui.services."""
+"""Client use-cases: what the command line and the full-screen app both call."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,13 @@ from pathlib import Path
 from habit_tui.errors import StoreError
 from habit_tui.store.migrations import LATEST, current_version, migrate
 
-BUSY_TIMEOUT_S = 5.0
+
+def busy_timeout() -> float:
+    """Seconds a writer waits for another one to finish (``HABIT_LOCK_TIMEOUT``, default 5)."""
+    try:
+        return max(0.0, float(os.environ.get("HABIT_LOCK_TIMEOUT", "5")))
+    except ValueError:
+        return 5.0
 
 
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -36,7 +43,7 @@ def connect(path: Path) -> sqlite3.Connection:
     except OSError as exc:
         raise StoreError(f"cannot create the data directory {path.parent}: {exc.strerror}") from None
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
     try:

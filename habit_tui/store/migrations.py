@@ -47,6 +47,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE TABLE checkins (
             habit_id  TEXT NOT NULL,
             date      TEXT NOT NULL,
+            day       INTEGER NOT NULL,
             value     REAL,
             skipped   INTEGER NOT NULL DEFAULT 0,
             note      TEXT NOT NULL DEFAULT '',

@@ -28,8 +28,6 @@ from sync_protocol.domain.stats import DayRow
 _HABIT_COLUMNS = (
     "id, name, description, kind, unit, target, target_type, schedule, tags, color, position, archived, start_date"
 )
-# julianday('0001-01-01') is 1721425.5 and date.toordinal() of that day is 1.
-_ORDINAL = "CAST(julianday(date) - 1721424.5 AS INTEGER)"
 
 
 class Store:
@@ -162,8 +160,17 @@ class Store:
             if wins(ev.stamp, _stamp(old_c) if old_c else None):
                 c = eff.checkin
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO checkins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (hid, eff.checkin_date, c.value, int(c.skipped), c.note, int(c.cleared), *ev.stamp),
+                    "INSERT OR REPLACE INTO checkins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        hid,
+                        eff.checkin_date,
+                        date.fromisoformat(eff.checkin_date).toordinal(),
+                        c.value,
+                        int(c.skipped),
+                        c.note,
+                        int(c.cleared),
+                        *ev.stamp,
+                    ),
                 )
         return True
 
@@ -219,15 +226,20 @@ class Store:
 
     def day_rows(self, habit_id: str | None = None) -> dict[str, list[DayRow]]:
         """Check-ins reduced for evaluation, per habit (one query for all habits)."""
-        sql = f"SELECT habit_id, {_ORDINAL}, value, skipped FROM checkins WHERE cleared = 0"  # noqa: S608
+        sql = "SELECT habit_id, day, value, skipped FROM checkins WHERE cleared = 0"
         args: tuple[str, ...] = ()
         if habit_id is not None:
             sql += " AND habit_id = ?"
             args = (habit_id,)
         out: dict[str, list[DayRow]] = {}
+        current = ""
+        bucket: list[DayRow] = []
         with self.reading():
             for hid, o, v, s in self.conn.execute(sql, args):
-                out.setdefault(hid, []).append((o, v, bool(s)))
+                if hid != current:
+                    current = hid
+                    bucket = out.setdefault(hid, [])
+                bucket.append((o, v, s))
         return out
 
     def all_checkins(self) -> dict[str, list[CheckIn]]:
@@ -239,6 +251,11 @@ class Store:
             for hid, d, v, s, n in rows:
                 out.setdefault(hid, []).append(CheckIn(date.fromisoformat(d), v, bool(s), n))
         return out
+
+    def is_deleted(self, habit_id: str) -> bool:
+        with self.reading():
+            row = self.conn.execute("SELECT deleted FROM habits WHERE id = ?", (habit_id,)).fetchone()
+        return bool(row and row[0])
 
     def data_version(self) -> int:
         """Changes whenever another connection commits (for watching the database)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -148,9 +149,8 @@ def check_field(name: str, value: Any) -> Any:
         case "archived":
             return value if isinstance(value, bool) else _bad(name)
         case "start_date":
-            try:
-                date.fromisoformat(_str(name, value))
-            except ValueError:
+            day = _iso_day(value)
+            if day is None:
                 _bad(name)
             return value
     raise DomainError(f"unknown habit field '{name}'")
@@ -174,11 +174,7 @@ def check_payload(kind: str, payload: dict[str, Any]) -> None:
         if not isinstance(payload.get("archived", True), bool):
             raise DomainError("payload.archived must be true or false")
     elif kind in (CHECKIN_SET, CHECKIN_CLEAR):
-        day = payload.get("date")
-        try:
-            parsed = date.fromisoformat(day) if isinstance(day, str) and len(day) == 10 else None
-        except ValueError:
-            parsed = None
+        parsed = _iso_day(payload.get("date"))
         if parsed is None or parsed.year < 1970:
             raise DomainError("payload.date must be a date YYYY-MM-DD after 1970")
         if kind == CHECKIN_SET:
@@ -194,6 +190,24 @@ def check_payload(kind: str, payload: dict[str, Any]) -> None:
             note = payload.get("note", "")
             if not isinstance(note, str) or len(note) > MAX_NOTE:
                 raise DomainError(f"payload.note must be text of at most {MAX_NOTE} characters")
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: Any) -> date | None:
+    """The date ``value`` spells as exactly ``YYYY-MM-DD``, else None.
+
+    ``date.fromisoformat`` also takes ``20240101`` and ISO weeks like ``2024-W01-1``; a check-in
+    slot is keyed by the date text, so another spelling of the same day would be a second slot
+    (and SQLite's date functions cannot read it).
+    """
+    if not isinstance(value, str) or _ISO_DAY.fullmatch(value) is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _str(name: str, value: Any) -> str:

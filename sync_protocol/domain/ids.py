@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
+
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def uuid7(now_ms: int | None = None) -> str:
@@ -20,11 +23,9 @@ def uuid7(now_ms: int | None = None) -> str:
 
 
 def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return len(text) == 36
+    """Whether ``text`` is a UUID written in the 8-4-4-4-12 hex form (``uuid.UUID`` alone also takes
+    ``urn:``-prefixed, braced, undashed or oddly dashed spellings, which would make one id two keys)."""
+    return _UUID_TEXT.fullmatch(text) is not None
 
 
 COUNTER_BITS = 16

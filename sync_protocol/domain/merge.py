@@ -22,6 +22,7 @@ from sync_protocol.domain.events import (
     HABIT_UPDATE,
     Event,
     Stamp,
+    check_field,
     check_payload,
 )
 
@@ -60,11 +61,11 @@ def effect_of(event: Event) -> Effect | None:
     hid = event.habit_id
     if hid is None:
         return None
-    if event.kind == HABIT_CREATE:
-        fields = {k: v for k, v in p.items() if k in HABIT_FIELDS}
-        return Effect(hid, creates=True, fields=fields)
-    if event.kind == HABIT_UPDATE:
-        return Effect(hid, fields={k: v for k, v in p.items() if k in HABIT_FIELDS})
+    if event.kind in (HABIT_CREATE, HABIT_UPDATE):
+        # Slots hold the normalised value (``" Run "`` -> ``"Run"``, ``"Mon, Wed"`` -> ``"mon,wed"``),
+        # so every replica shows, compares and sorts the same text whoever wrote the event.
+        fields = {k: check_field(k, v) for k, v in p.items() if k in HABIT_FIELDS}
+        return Effect(hid, creates=event.kind == HABIT_CREATE, fields=fields)
     if event.kind == HABIT_ARCHIVE:
         return Effect(hid, fields={"archived": p.get("archived", True)})
     if event.kind == HABIT_DELETE:

@@ -30,7 +30,7 @@ class ScheduleKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A half-open stretch of days ``[start, end]`` (inclusive) that must hold ``target`` completions."""
+    """A stretch of days from ``start`` to ``end`` (both included) that must hold ``target`` completions."""
 
     start: date
     end: date
@@ -41,8 +41,8 @@ class Period:
         return (self.end - self.start).days + 1
 
 
-_PER_RE = re.compile(r"^(\d+)\s*/\s*(week|month)$")
-_EVERY_RE = re.compile(r"^every\s+(\d+)\s+days?$")
+_PER_RE = re.compile(r"([0-9]+)\s*/\s*(week|month)")
+_EVERY_RE = re.compile(r"every\s+([0-9]+)\s+days?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Schedule:
         raw = " ".join(text.strip().lower().split())
         if raw in ("daily", "every day", "everyday"):
             return cls(ScheduleKind.DAILY)
-        if m := _PER_RE.match(raw):
+        if m := _PER_RE.fullmatch(raw):
             n = int(m.group(1))
             unit = m.group(2)
             limit = 7 if unit == "week" else 31
@@ -67,7 +67,7 @@ class Schedule:
                 return cls(ScheduleKind.DAILY)
             kind = ScheduleKind.PER_WEEK if unit == "week" else ScheduleKind.PER_MONTH
             return cls(kind, count=n)
-        if m := _EVERY_RE.match(raw):
+        if m := _EVERY_RE.fullmatch(raw):
             n = int(m.group(1))
             if not 1 <= n <= 365:
                 raise DomainError(f"schedule '{text}': the interval must be between 1 and 365 days")
@@ -152,8 +152,9 @@ class Schedule:
                 return Period(start, start + timedelta(days=6), self.count)
             case ScheduleKind.PER_MONTH:
                 start = day.replace(day=1)
-                nxt = (start + timedelta(days=32)).replace(day=1)
-                return Period(start, nxt - timedelta(days=1), self.count)
+                end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                # "30/month" asks for every day of a 30-day month, not for the impossible in February.
+                return Period(start, end, min(self.count, end.day))
             case ScheduleKind.EVERY:
                 offset = (day - anchor).days % self.count
                 start = day - timedelta(days=offset)
@@ -176,6 +177,27 @@ class Schedule:
             if p.end >= last:
                 return out
             p = self.period_of(p.end + timedelta(days=1), anchor)
+
+    def period_bounds(self, first: date, last: date, anchor: date) -> list[tuple[int, int, int]]:
+        """:meth:`periods` as ``(start ordinal, end ordinal, target)`` tuples, built without date objects."""
+        if last < first:
+            return []
+        p = self.period_of(first, anchor)
+        lo, hi, end = p.start.toordinal(), p.end.toordinal(), last.toordinal()
+        if self.kind in (ScheduleKind.DAILY, ScheduleKind.EVERY, ScheduleKind.PER_WEEK):
+            step = {ScheduleKind.DAILY: 1, ScheduleKind.EVERY: self.count, ScheduleKind.PER_WEEK: 7}[self.kind]
+            return [(o, o + step - 1, p.target) for o in range(lo, end + 1, step)]
+        if self.kind is ScheduleKind.WEEKDAYS:
+            # Length of the period starting on each scheduled weekday; (ordinal - 1) % 7 is date.weekday().
+            gaps = {d: min(((e - d) % 7) or 7 for e in self.weekdays) for d in self.weekdays}
+            out: list[tuple[int, int, int]] = []
+            o = lo
+            while o <= end:
+                nxt = hi + 1 if o == lo else o + gaps[(o - 1) % 7]
+                out.append((o, nxt - 1, 1))
+                o = nxt
+            return out
+        return [(q.start.toordinal(), q.end.toordinal(), q.target) for q in self.periods(first, last, anchor)]
 
     def is_due_on(self, day: date) -> bool:
         """Whether ``day`` is a scheduled day (weekday schedules); other schedules are due every day."""

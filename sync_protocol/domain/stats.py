@@ -4,7 +4,9 @@ Rules (DESIGN.md section 2):
 
 * A period (a day, a week, a month, an interval block, or the stretch from one scheduled
   weekday to the next) is *satisfied* when it holds its target number of completed days.
-  Each skipped day lowers that target by one; a period whose target drops to zero is neutral.
+  Each skipped day lowers that target by one; a period whose target drops to zero is neutral,
+  unless it still holds a completion (then it is satisfied: skipping the rest of a period
+  never takes away what was done in it).
 * The period containing today is neutral until it is satisfied or over, so today never
   breaks a streak before it ends. A first period that began before the habit did is neutral
   unless satisfied.
@@ -97,20 +99,20 @@ def analyze_rows(
     t = today.toordinal()
     credit: dict[int, float] = {}
     skipped: set[int] = set()
-    earliest = t + 1
     today_value: float | None = None
+    yes_no = not habit.is_measurable
     for o, value, skip in rows:
         if o > t:
             continue
         if skip:
             skipped.add(o)
         elif value is not None:
-            credit[o] = value_credit(habit, value)
+            credit[o] = (1.0 if value > 0 else 0.0) if yes_no else value_credit(habit, value)
         else:
             continue
-        earliest = min(earliest, o)
         if o == t:
             today_value = value
+    earliest = min(min(credit, default=t + 1), min(skipped, default=t + 1))
     start = min(habit.start_date.toordinal(), earliest, t)
     done_days = sorted(o for o, v in credit.items() if v >= 1.0)
     m = score_multiplier(habit.schedule.frequency)
@@ -137,10 +139,11 @@ def analyze_rows(
                 missed += 1
             score = m * score + one_minus * v
     else:
-        periods = habit.schedule.periods(date.fromordinal(start), today, habit.start_date)
-        for p in periods:
-            lo = max(p.start.toordinal(), start)
-            hi = min(p.end.toordinal(), t)
+        bounds = habit.schedule.period_bounds(date.fromordinal(start), today, habit.start_date)
+        one_minus = 1.0 - m
+        for p_start, p_end, p_target in bounds:
+            lo = max(p_start, start)
+            hi = min(p_end, t)
             completions = skips = 0
             credit_sum = 0.0
             for o in range(lo, hi + 1):
@@ -151,12 +154,12 @@ def analyze_rows(
                 credit_sum += v
                 if v >= 1.0:
                     completions += 1
-            required = max(0, p.target - skips)
+            required = max(0, p_target - skips)
             if required == 0:
                 state = PeriodState.NEUTRAL
             elif completions >= required:
                 state = PeriodState.SATISFIED
-            elif p.end.toordinal() >= t or p.start.toordinal() < start:
+            elif p_end >= t or p_start < start:
                 state = PeriodState.NEUTRAL
             else:
                 state = PeriodState.MISSED
@@ -168,16 +171,24 @@ def analyze_rows(
                 run = 0
                 missed += 1
             if periods_out is not None:
-                periods_out.append(PeriodResult(p, state, completions, required))
-            v_period = min(1.0, credit_sum / required) if required else 0.0
-            for o in range(lo, hi + 1):
-                if state is not PeriodState.NEUTRAL and o not in skipped:
-                    score = m * score + (1.0 - m) * v_period
-                if series is not None:
-                    series.append((date.fromordinal(o), score))
-            if p.end.toordinal() >= t:
+                period = Period(date.fromordinal(p_start), date.fromordinal(p_end), p_target)
+                periods_out.append(PeriodResult(period, state, completions, required))
+            if state is not PeriodState.NEUTRAL:
+                v_period = min(1.0, credit_sum / required)
+                if series is None:
+                    # k equal updates at once: S -> v + (S - v) * m**k (skipped days leave S alone)
+                    k = hi - lo + 1 - skips
+                    score = v_period + (score - v_period) * m**k
+                else:
+                    for o in range(lo, hi + 1):
+                        if o not in skipped:
+                            score = m * score + one_minus * v_period
+                        series.append((date.fromordinal(o), score))
+            elif series is not None:
+                series.extend((date.fromordinal(o), score) for o in range(lo, hi + 1))
+            if p_end >= t:
                 needed = max(0, required - completions)
-                period_end = p.end
+                period_end = date.fromordinal(p_end)
     last_done = date.fromordinal(done_days[-1]) if done_days else None
     days_since = (t - done_days[-1]) if done_days else (t - start)
     days_left = (period_end - today).days + 1

@@ -1,0 +1,86 @@
+"""Wall time of one-shot commands on big databases (issue 2's speed budgets).
+
+Run: ``uv run python bench/cli_bench.py [--runs 20]``. Uses hyperfine when installed, else
+times the commands itself. Prints a Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.fixtures import build
+
+TODAY = date(2026, 11, 24)
+HABIT = str(Path(sys.executable).with_name("habit"))
+
+
+def measure(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
+    """Wall-clock seconds of each run (after one warm-up)."""
+    if shutil.which("hyperfine"):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            quoted = " ".join(f"'{c}'" for c in cmd)
+            subprocess.run(
+                ["hyperfine", "-N", "--warmup", "2", "--runs", str(runs), "--export-json", out.name, quoted],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            return list(json.loads(Path(out.name).read_text())["results"][0]["times"])
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="habit-bench-"))
+    small, big = work / "small", work / "big"
+    t0 = time.perf_counter()
+    build(small / "habit.db", 50, 3, TODAY)
+    build(big / "habit.db", 100, 10, TODAY)
+    print(f"built databases in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    # A user's machine writes bytecode for our modules on first run; this one sets
+    # PYTHONDONTWRITEBYTECODE, which would make every run recompile the project's own modules.
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base["HABIT_NOW"] = f"{TODAY.isoformat()}T12:00:00"
+    env_small = {**base, "HABIT_HOME": str(small)}
+    env_big = {**base, "HABIT_HOME": str(big)}
+    rows = [
+        ("python -c pass", [sys.executable, "-c", "pass"], env_small, None),
+        ("habit done NAME (50 habits x 3 years)", [HABIT, "done", "Habit 007"], env_small, 0.120),
+        ("habit list --json (50 habits x 3 years)", [HABIT, "list", "--json"], env_small, 0.150),
+        ("habit stats --json (100 habits x 10 years)", [HABIT, "stats", "--json"], env_big, 0.500),
+    ]
+    baseline = None
+    print("| command | median | p90 | budget | x `python -c pass` |")
+    print("|---|---|---|---|---|")
+    for label, cmd, env, budget in rows:
+        times = sorted(measure(cmd, env, args.runs))
+        med = statistics.median(times)
+        p90 = times[int(len(times) * 0.9) - 1]
+        baseline = baseline or med
+        verdict = "" if budget is None else (f"{budget * 1000:.0f} ms " + ("ok" if med <= budget else "OVER"))
+        print(f"| {label} | {med * 1000:.0f} ms | {p90 * 1000:.0f} ms | {verdict} | {med / baseline:.1f} |")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

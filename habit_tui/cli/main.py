@@ -1,0 +1,51 @@
+"""Entry point of the ``habit`` command: commands are registered by importing their modules."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from habit_tui.cli import checkin_cmds, habit_cmds, transfer_cmds, view_cmds  # noqa: F401 - registers commands
+from habit_tui.cli.app import app
+from habit_tui.errors import HabitError
+from sync_protocol.domain.errors import DomainError
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        _open_tui()
+
+
+@app.command("tui")
+def tui() -> None:
+    """Open the full-screen app."""
+    _open_tui()
+
+
+def _open_tui() -> None:
+    try:
+        from habit_tui.tui.launch import run
+    except ImportError:
+        raise HabitError("the full-screen app is not available in this build") from None
+    run()
+
+
+def main() -> None:
+    try:
+        app()
+    except (HabitError, DomainError) as exc:
+        sys.stderr.write(f"habit: error: {exc}\n")
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("habit: interrupted\n")
+        raise SystemExit(130) from None
+    except BrokenPipeError:
+        raise SystemExit(0) from None
+    except Exception as exc:
+        if os.environ.get("HABIT_DEBUG"):
+            raise
+        sys.stderr.write(f"habit: internal error: {type(exc).__name__}: {exc} (set HABIT_DEBUG=1 for details)\n")
+        raise SystemExit(1) from None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from habit_tui.errors import HabitError
 from habit_tui.services.context import Session, open_session
 from habit_tui.services.dates import parse_day
 from habit_tui.services.habits import resolve
@@ -22,7 +23,10 @@ def session() -> Iterator[Session]:
 
 
 def find(s: Session, name: str, *, include_archived: bool = True) -> Habit:
-    return resolve(s.store, name, include_archived=include_archived)
+    habit = resolve(s.store, name)
+    if habit.archived and not include_archived:
+        raise HabitError(f"'{habit.name}' is archived; bring it back first with: habit unarchive \"{habit.name}\"")
+    return habit
 
 
 def day(s: Session, text: str | None) -> date:

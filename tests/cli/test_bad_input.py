@@ -18,11 +18,14 @@ def seeded(habit: Runner) -> Runner:
     assert habit("add", "Running", env=ENV).code == 0
     assert habit("add", "Water", "--target", "8", "--unit", "glasses", env=ENV).code == 0
     assert habit("done", "Reading", env=ENV).code == 0
+    assert habit("add", "Old", env=ENV).code == 0
+    assert habit("archive", "Old", env=ENV).code == 0
     return habit
 
 
 CASES = [
     (["done", "Swimming"], "no habit named 'Swimming'"),
+    (["done", "Old"], "is archived"),
     (["done", "R"], "matches several habits"),
     (["add", "reading"], "already exists"),
     (["add", "Stretch", "--schedule", "twice a fortnight"], "bad schedule"),

@@ -43,7 +43,11 @@ def test_a_read_only_file_for_the_user_running_habit(habit: Runner) -> None:
     env = {**ENV, "HABIT_HOME": str(home)}
     assert habit("add", "Read", env=env).code == 0
     (home / "habit.db").chmod(0o644)
-    probe = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", HABIT, "--help"], capture_output=True, check=False)
+    probe = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", HABIT, "--help"],
+        capture_output=True,
+        check=False,
+    )
     if probe.returncode != 0:
         pytest.skip("the unprivileged user cannot run this Python installation")
     cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", HABIT, "done", "Read"]

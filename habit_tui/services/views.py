@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,7 +11,15 @@ from habit_tui.store.repository import Store
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.events import habit_to_fields
 from sync_protocol.domain.habit import Habit
-from sync_protocol.domain.stats import HabitStats, PeriodResult, analyze, analyze_rows
+from sync_protocol.domain.stats import (
+    STATS_VERSION,
+    HabitStats,
+    PeriodResult,
+    analyze,
+    analyze_rows,
+    stats_from_json,
+    stats_to_json,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +31,26 @@ class HabitRow:
 def habit_rows(
     store: Store, today: date, *, include_archived: bool = False, risk_days: int | None = None
 ) -> list[HabitRow]:
+    """Every habit with its stats as of ``today``.
+
+    Stats are cached per habit and day in the store (dropped whenever an event touches the
+    habit), so a list after a single check-in recomputes one habit, not all of them.
+    """
     habits = store.habits(include_archived=include_archived)
-    rows = store.day_rows()
-    return [HabitRow(h, analyze_rows(h, rows.get(h.id, ()), today, risk_days=risk_days)) for h in habits]
+    if risk_days is not None:
+        rows = store.day_rows()
+        return [HabitRow(h, analyze_rows(h, rows.get(h.id, ()), today, risk_days=risk_days)) for h in habits]
+    day = today.toordinal()
+    cached = store.cached_stats(day, STATS_VERSION)
+    missing = [h for h in habits if h.id not in cached]
+    fresh: dict[str, str] = {}
+    if missing:
+        everything = store.day_rows() if len(missing) > 3 else None
+        for h in missing:
+            rows_of_h = (everything if everything is not None else store.day_rows(h.id)).get(h.id, ())
+            fresh[h.id] = json.dumps(stats_to_json(analyze_rows(h, rows_of_h, today)))
+        store.cache_stats(day, STATS_VERSION, fresh)
+    return [HabitRow(h, stats_from_json(json.loads(cached.get(h.id) or fresh[h.id]))) for h in habits]
 
 
 def row_json(row: HabitRow) -> dict[str, Any]:

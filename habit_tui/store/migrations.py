@@ -61,6 +61,20 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        """
+        CREATE TABLE stats_cache (
+            habit_id TEXT PRIMARY KEY,
+            day      INTEGER NOT NULL,
+            version  INTEGER NOT NULL,
+            data     TEXT NOT NULL
+        );
+        """,
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from habit_tui.errors import StoreError
-from habit_tui.store.db import connect, explain
+from habit_tui.store.db import busy_timeout, connect, explain
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.events import Event, Stamp
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
@@ -124,6 +124,7 @@ class Store:
         if eff is None:
             return True
         hid = eff.habit_id
+        self.conn.execute("DELETE FROM stats_cache WHERE habit_id = ?", (hid,))
         row = self.conn.execute("SELECT stamps, deleted FROM habits WHERE id = ?", (hid,)).fetchone()
         if row is None:
             self.conn.execute("INSERT INTO habits (id) VALUES (?)", (hid,))
@@ -226,7 +227,10 @@ class Store:
 
     def day_rows(self, habit_id: str | None = None) -> dict[str, list[DayRow]]:
         """Check-ins reduced for evaluation, per habit (one query for all habits)."""
-        sql = "SELECT habit_id, day, value, skipped FROM checkins WHERE cleared = 0"
+        sql = (
+            "SELECT habit_id, day, value, skipped FROM checkins WHERE cleared = 0"
+            " AND habit_id IN (SELECT id FROM habits WHERE created = 1 AND deleted = 0)"
+        )
         args: tuple[str, ...] = ()
         if habit_id is not None:
             sql += " AND habit_id = ?"
@@ -246,11 +250,41 @@ class Store:
         out: dict[str, list[CheckIn]] = {}
         with self.reading():
             rows = self.conn.execute(
-                "SELECT habit_id, date, value, skipped, note FROM checkins WHERE cleared = 0 ORDER BY habit_id, date"
+                "SELECT habit_id, date, value, skipped, note FROM checkins WHERE cleared = 0"
+                " AND habit_id IN (SELECT id FROM habits WHERE created = 1 AND deleted = 0) ORDER BY habit_id, date"
             )
             for hid, d, v, s, n in rows:
                 out.setdefault(hid, []).append(CheckIn(date.fromisoformat(d), v, bool(s), n))
         return out
+
+    # ----- computed-stats cache --------------------------------------------------
+    def cached_stats(self, day: int, version: int) -> dict[str, str]:
+        """Stats computed earlier for this day by this algorithm version, per habit (JSON text)."""
+        with self.reading():
+            rows = self.conn.execute(
+                "SELECT habit_id, data FROM stats_cache WHERE day = ? AND version = ?", (day, version)
+            ).fetchall()
+        return dict(rows)
+
+    def cache_stats(self, day: int, version: int, items: dict[str, str]) -> None:
+        """Best effort: store computed stats unless another writer holds the database right now."""
+        if not items or self._in_write:
+            return
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO stats_cache VALUES (?, ?, ?, ?)",
+                    [(hid, day, version, data) for hid, data in items.items()],
+                )
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                self._rollback()
+        except sqlite3.Error:
+            pass  # locked or read-only: the numbers were computed anyway
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
 
     def is_deleted(self, habit_id: str) -> bool:
         with self.reading():

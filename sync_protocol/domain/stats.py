@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sync_protocol.domain.checkin import CheckIn, value_credit
 from sync_protocol.domain.habit import Habit
@@ -60,12 +61,54 @@ class PeriodResult:
     required: int
 
 
+STATS_VERSION = 1
+"""Bump whenever the rules below change, so cached results are recomputed."""
+
+
+def stats_to_json(s: HabitStats) -> dict[str, object]:
+    return {
+        "current_streak": s.current_streak,
+        "best_streak": s.best_streak,
+        "score": s.score,
+        "completion_rate": s.completion_rate,
+        "done_today": s.done_today,
+        "skipped_today": s.skipped_today,
+        "due_today": s.due_today,
+        "at_risk": s.at_risk,
+        "last_done": s.last_done.isoformat() if s.last_done else None,
+        "days_since_done": s.days_since_done,
+        "total_done": s.total_done,
+        "today_value": s.today_value,
+        "needed_this_period": s.needed_this_period,
+        "period_end": s.period_end.isoformat(),
+    }
+
+
+def stats_from_json(d: dict[str, Any]) -> HabitStats:
+    return HabitStats(
+        current_streak=int(d["current_streak"]),
+        best_streak=int(d["best_streak"]),
+        score=float(d["score"]),
+        completion_rate=None if d["completion_rate"] is None else float(d["completion_rate"]),
+        done_today=bool(d["done_today"]),
+        skipped_today=bool(d["skipped_today"]),
+        due_today=bool(d["due_today"]),
+        at_risk=bool(d["at_risk"]),
+        last_done=date.fromisoformat(d["last_done"]) if d["last_done"] else None,
+        days_since_done=int(d["days_since_done"]),
+        total_done=int(d["total_done"]),
+        today_value=None if d["today_value"] is None else float(d["today_value"]),
+        needed_this_period=int(d["needed_this_period"]),
+        period_end=date.fromisoformat(d["period_end"]),
+    )
+
+
 def score_multiplier(frequency: float) -> float:
     return float(0.5 ** (math.sqrt(frequency) / 13.0))
 
 
-DayRow = tuple[int, float | None, bool]
-"""A check-in reduced to what evaluation needs: (date ordinal, value, skipped)."""
+DayRow = tuple[int, float | None, int]
+"""A check-in reduced to what evaluation needs: (date ordinal, value, skipped as 0/1 or a bool)."""
 
 
 def analyze(
@@ -155,11 +198,9 @@ def analyze_rows(
                 if v >= 1.0:
                     completions += 1
             required = max(0, p_target - skips)
-            if required == 0:
-                state = PeriodState.NEUTRAL
-            elif completions >= required:
+            if completions > 0 and completions >= required:
                 state = PeriodState.SATISFIED
-            elif p_end >= t or p_start < start:
+            elif required == 0 or p_end >= t or p_start < start:
                 state = PeriodState.NEUTRAL
             else:
                 state = PeriodState.MISSED
@@ -174,7 +215,7 @@ def analyze_rows(
                 period = Period(date.fromordinal(p_start), date.fromordinal(p_end), p_target)
                 periods_out.append(PeriodResult(period, state, completions, required))
             if state is not PeriodState.NEUTRAL:
-                v_period = min(1.0, credit_sum / required)
+                v_period = min(1.0, credit_sum / required) if required else 1.0
                 if series is None:
                     # k equal updates at once: S -> v + (S - v) * m**k (skipped days leave S alone)
                     k = hi - lo + 1 - skips

@@ -155,3 +155,28 @@ def test_empty_store_says_how_to_start(habit: Runner) -> None:
     assert r.code == 0
     assert "habit add" in r.out
     assert habit("list", "--json", env=ENV).json() == []
+
+
+def test_numbers_follow_the_calendar_and_every_change(habit: Runner) -> None:
+    """Stats are cached per day; a new day, a check-in, an edit or an import must all show at once."""
+    day1 = {"HABIT_NOW": "2026-11-23T10:00"}
+    day2 = {"HABIT_NOW": "2026-11-24T10:00"}
+    habit("add", "Read", env=day1)
+    habit("done", "Read", env=day1)
+    assert habit("list", "--json", env=day1).json()[0]["done_today"] is True
+    assert habit("list", "--json", env=day1).json()[0]["done_today"] is True  # served from the cache
+    row = habit("list", "--json", env=day2).json()[0]
+    assert row["done_today"] is False
+    assert row["current_streak"] == 1
+    assert row["due_today"] is True
+    habit("done", "Read", env=day2)
+    assert habit("list", "--json", env=day2).json()[0]["current_streak"] == 2
+    habit("edit", "Read", "--schedule", "1/week", env=day2)
+    row = habit("list", "--json", env=day2).json()[0]
+    assert row["schedule"] == "1/week"
+    assert row["current_streak"] == 1  # one week with a completion
+    habit("undo", "Read", env=day2)
+    habit("undo", "Read", "--date", "-1", env=day2)
+    row = habit("list", "--json", env=day2).json()[0]
+    assert row["current_streak"] == 0
+    assert row["total_done"] == 0

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,13 +27,25 @@ TODAY = date(2026, 11, 24)
 HABIT = str(Path(sys.executable).with_name("habit"))
 
 
-def measure(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Wall-clock seconds of each run (after one warm-up)."""
+def drop_cache(env: dict[str, str]) -> None:
+    """Forget cached stats, as on the first command of a new day."""
+    conn = sqlite3.connect(Path(env["HABIT_HOME"]) / "habit.db")
+    conn.execute("DELETE FROM stats_cache")
+    conn.commit()
+    conn.close()
+
+
+def measure(cmd: list[str], env: dict[str, str], runs: int, cold: bool = False) -> list[float]:
+    """Wall-clock seconds of each run (after warm-ups); ``cold`` drops the stats cache before each."""
     if shutil.which("hyperfine"):
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             quoted = " ".join(f"'{c}'" for c in cmd)
+            extra = []
+            if cold:
+                prepare = f"{sys.executable} {Path(__file__).resolve()} --drop-cache {env['HABIT_HOME']}"
+                extra = ["--prepare", prepare]
             subprocess.run(
-                ["hyperfine", "-N", "--warmup", "2", "--runs", str(runs), "--export-json", out.name, quoted],
+                ["hyperfine", "-N", "--warmup", "2", "--runs", str(runs), *extra, "--export-json", out.name, quoted],
                 env=env,
                 check=True,
                 capture_output=True,
@@ -41,6 +54,8 @@ def measure(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     times = []
     for _ in range(runs):
+        if cold:
+            drop_cache(env)
         t0 = time.perf_counter()
         subprocess.run(cmd, env=env, check=True, capture_output=True)
         times.append(time.perf_counter() - t0)
@@ -50,7 +65,11 @@ def measure(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--drop-cache", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drop_cache:
+        drop_cache({"HABIT_HOME": args.drop_cache})
+        return
     work = Path(tempfile.mkdtemp(prefix="habit-bench-"))
     small, big = work / "small", work / "big"
     t0 = time.perf_counter()
@@ -64,16 +83,18 @@ def main() -> None:
     env_small = {**base, "HABIT_HOME": str(small)}
     env_big = {**base, "HABIT_HOME": str(big)}
     rows = [
-        ("python -c pass", [sys.executable, "-c", "pass"], env_small, None),
-        ("habit done NAME (50 habits x 3 years)", [HABIT, "done", "Habit 007"], env_small, 0.120),
-        ("habit list --json (50 habits x 3 years)", [HABIT, "list", "--json"], env_small, 0.150),
-        ("habit stats --json (100 habits x 10 years)", [HABIT, "stats", "--json"], env_big, 0.500),
+        ("python -c pass", [sys.executable, "-c", "pass"], env_small, None, False),
+        ("habit done NAME (50 habits x 3 years)", [HABIT, "done", "Habit 007"], env_small, 0.120, False),
+        ("habit list --json (50 habits x 3 years)", [HABIT, "list", "--json"], env_small, 0.150, False),
+        ("habit list --json, first run of the day", [HABIT, "list", "--json"], env_small, 0.150, True),
+        ("habit stats --json (100 habits x 10 years)", [HABIT, "stats", "--json"], env_big, 0.500, False),
+        ("habit stats --json, first run of the day", [HABIT, "stats", "--json"], env_big, 0.500, True),
     ]
     baseline = None
     print("| command | median | p90 | budget | x `python -c pass` |")
     print("|---|---|---|---|---|")
-    for label, cmd, env, budget in rows:
-        times = sorted(measure(cmd, env, args.runs))
+    for label, cmd, env, budget, cold in rows:
+        times = sorted(measure(cmd, env, args.runs, cold))
         med = statistics.median(times)
         p90 = times[int(len(times) * 0.9) - 1]
         baseline = baseline or med

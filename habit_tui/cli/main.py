@@ -26,6 +26,8 @@ def tui() -> None:
 
 
 def _open_tui() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise HabitError("the full-screen app needs a terminal; see 'habit --help' for one-shot commands")
     try:
         from habit_tui.tui.launch import run
     except ImportError:

@@ -23,16 +23,21 @@ NoteOpt = Annotated[str | None, typer.Option("--note", "-n", help="A note for th
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the habit's state as JSON.")]
 
 
-def _report(s: Session, habit: Habit, action: str, json_: bool) -> None:
+def _report(s: Session, habit: Habit, action: str, json_: bool, milestone: str | None = None) -> None:
     stats = analyze_rows(habit, s.store.day_rows(habit.id).get(habit.id, ()), s.today)
     if json_:
-        emit_json(row_json(HabitRow(habit, stats)))
+        data = row_json(HabitRow(habit, stats))
+        if milestone:
+            data["milestone"] = milestone
+        emit_json(data)
         return
     unit = {"w": " weeks", "mo": " months", "d": " days"}.get(habit.schedule.unit, "")
     streak = stats.current_streak
     if unit and streak == 1:
         unit = unit[:-1]
     say(f"{action} · streak {streak}{unit} (best {stats.best_streak}) · score {stats.score:.0%}")
+    if milestone:
+        say(f"★ {milestone}")
 
 
 @app.command()
@@ -49,8 +54,18 @@ def done(
     with session() as s:
         habit = find(s, name, include_archived=False)
         when = day(s, date)
+        before = s.store.checkins(habit.id)
         c = svc.check_in(s.store, habit, when, value=value, note=note)
-        _report(s, habit, f"✓ {habit.name}: {svc.describe_checkin(habit, c)} on {when.isoformat()}", json_)
+        from sync_protocol.coach.milestones import checkin_milestone
+
+        milestone = checkin_milestone(habit, before, s.store.checkins(habit.id), s.today)
+        _report(
+            s,
+            habit,
+            f"✓ {habit.name}: {svc.describe_checkin(habit, c)} on {when.isoformat()}",
+            json_,
+            milestone.message if milestone else None,
+        )
 
 
 @app.command()

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from habit_tui.cli import checkin_cmds, habit_cmds, transfer_cmds, view_cmds  # noqa: F401 - registers commands
+from habit_tui.cli import checkin_cmds, habit_cmds, report_cmds, transfer_cmds, view_cmds  # noqa: F401 - registers commands
 from habit_tui.cli.app import app
 from habit_tui.errors import HabitError
 from sync_protocol.domain.errors import DomainError

@@ -180,3 +180,18 @@ def test_numbers_follow_the_calendar_and_every_change(habit: Runner) -> None:
     row = habit("list", "--json", env=day2).json()[0]
     assert row["current_streak"] == 0
     assert row["total_done"] == 0
+
+
+def test_milestones_are_announced_on_the_check_in_that_reaches_them(habit: Runner) -> None:
+    habit("add", "Read", env=ENV)
+    first = habit("done", "Read", "--date", "-6", env=ENV)
+    assert "First check-in for Read" in first.out
+    announced = []
+    for d in ("-5", "-4", "-3", "-2", "-1"):
+        announced.append(habit("done", "Read", "--date", d, env=ENV).out)
+    assert not any("★" in out for out in announced)
+    seventh = habit("done", "Read", "--json", env=ENV).json()
+    assert seventh["current_streak"] == 7
+    assert "7 days in a row" in seventh["milestone"]
+    again = habit("done", "Read", "--json", env=ENV).json()
+    assert "milestone" not in again

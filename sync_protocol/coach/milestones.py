@@ -1,0 +1,126 @@
+"""Milestones worth announcing after a check-in: the first one, round streaks, a new personal best.
+
+Pure: compare the state before a check-in with the state after it. Each milestone is
+announced once, on the check-in that reaches it: extending a record run day after day is one
+personal best, not one a day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze
+from sync_protocol.report.text import streak_text
+
+STREAK_MARKS: dict[str, tuple[int, ...]] = {
+    "d": (7, 30, 100, 365),
+    "w": (4, 12, 26, 52),
+    "mo": (3, 6, 12),
+    "x": (7, 30, 100, 365),
+}
+MIN_RECORD = 3
+"""A previous best shorter than this is not a record worth beating out loud."""
+
+MilestoneKind = Literal["first_checkin", "streak", "personal_best"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreakState:
+    total_done: int
+    current_streak: int
+    best_streak: int
+    previous_record: int
+    """The longest run that ended before the current one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    kind: MilestoneKind
+    habit: str
+    length: int
+    unit: str
+    previous: int = 0
+
+    @property
+    def message(self) -> str:
+        match self.kind:
+            case "first_checkin":
+                return f"First check-in for {self.habit}: every streak starts with one."
+            case "streak":
+                return (
+                    f"{self.habit}: {streak_text(self.length, self.unit)} in a row{_flourish(self.length, self.unit)}"
+                )
+            case "personal_best":
+                return (
+                    f"{self.habit}: new personal best, {streak_text(self.length, self.unit)} in a row "
+                    f"(the old one was {self.previous})."
+                )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "habit": self.habit,
+            "length": self.length,
+            "unit": self.unit,
+            "message": self.message,
+        }
+
+
+def streak_state(habit: Habit, checkins: Sequence[CheckIn], today: date) -> StreakState:
+    periods: list[PeriodResult] = []
+    stats = analyze(habit, checkins, today, periods_out=periods)
+    run = record = 0
+    for pr in periods:
+        if pr.state is PeriodState.SATISFIED:
+            run += 1
+        elif pr.state is PeriodState.MISSED:
+            record = max(record, run)
+            run = 0
+    return StreakState(
+        total_done=stats.total_done,
+        current_streak=stats.current_streak,
+        best_streak=stats.best_streak,
+        previous_record=record,
+    )
+
+
+def milestone(before: StreakState, after: StreakState, *, habit: str, unit: str) -> Milestone | None:
+    """The one milestone a change from ``before`` to ``after`` reaches, the most notable first."""
+    if after.current_streak > before.current_streak:
+        crossed = [m for m in STREAK_MARKS.get(unit, ()) if before.current_streak < m <= after.current_streak]
+        if crossed:
+            return Milestone("streak", habit, crossed[-1], unit)
+        record = after.previous_record
+        if record >= MIN_RECORD and before.current_streak <= record < after.current_streak:
+            return Milestone("personal_best", habit, after.current_streak, unit, previous=record)
+    if before.total_done == 0 and after.total_done > 0:
+        return Milestone("first_checkin", habit, after.current_streak, unit)
+    return None
+
+
+def checkin_milestone(
+    habit: Habit, before: Sequence[CheckIn], after: Sequence[CheckIn], today: date
+) -> Milestone | None:
+    """The milestone that changing ``before`` into ``after`` (one check-in) reaches, if any."""
+    return milestone(
+        streak_state(habit, before, today),
+        streak_state(habit, after, today),
+        habit=habit.name,
+        unit=habit.schedule.unit,
+    )
+
+
+_DAY_FLOURISH = {7: ": a full week.", 30: ": a month without a gap.", 100: ": triple digits.", 365: ": a whole year."}
+
+
+def _flourish(length: int, unit: str) -> str:
+    if unit == "d":
+        return _DAY_FLOURISH.get(length, ".")
+    if (unit, length) in (("w", 52), ("mo", 12)):
+        return ": a whole year."
+    return "."

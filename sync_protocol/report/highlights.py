@@ -1,0 +1,37 @@
+"""A few sentences worth reading first: the best day, the steadiest habit, the biggest gain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sync_protocol.report.data import Report
+from sync_protocol.report.text import percent, points, short_date, streak_text
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    label: str
+    text: str
+
+
+def highlights(report: Report) -> list[Highlight]:
+    out: list[Highlight] = []
+    days = [d for d in report.days if d.ratio is not None and d.done]
+    if days:
+        best = max(days, key=lambda d: (d.ratio or 0.0, d.done, -d.day.toordinal()))
+        out.append(Highlight("Best day", f"{short_date(best.day)}: {best.done} of {best.scheduled} habits done"))
+    rated = [r for r in report.habits if r.rate is not None]
+    if rated:
+        steady = max(rated, key=lambda r: (r.rate or 0.0, r.current_streak, r.score))
+        extra = f", streak {streak_text(steady.current_streak, steady.streak_unit)}" if steady.current_streak else ""
+        out.append(Highlight("Most consistent", f"{steady.name}: {percent(steady.rate)}{extra}"))
+    gains = [(r.rate - r.previous_rate, r) for r in rated if r.rate is not None and r.previous_rate is not None]
+    gains = [g for g in gains if g[0] >= 0.005]
+    if gains:
+        change, row = max(gains, key=lambda g: (g[0], g[1].rate or 0.0))
+        out.append(Highlight("Most improved", f"{row.name}: {points(change)}, now {percent(row.rate)}"))
+    weak = [r for r in rated if (r.rate or 0.0) < 0.995]
+    if weak:
+        low = min(weak, key=lambda r: (r.rate or 0.0, -r.due))
+        out.append(Highlight("Needs attention", f"{low.name}: {percent(low.rate)} ({low.done} of {low.due} done)"))
+    return out

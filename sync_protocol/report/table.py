@@ -1,0 +1,183 @@
+"""The table of habits: one two-line row per habit, its header repeated on every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from sync_protocol.report import theme
+from sync_protocol.report.data import HabitRow, Mark, Report
+from sync_protocol.report.text import WEEKDAY_SHORT, percent, signed, streak_short
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+ROW_H = 10.0
+HEAD_H = 7.0
+
+MARK_COLORS: dict[Mark, str | None] = {
+    Mark.DONE: theme.ACCENT,
+    Mark.PARTIAL: theme.HEAT[2],
+    Mark.SKIPPED: theme.SKIP,
+    Mark.MISSED: theme.MISS,
+    Mark.OPEN: theme.HEAT[0],
+    Mark.OFF: None,
+    Mark.FUTURE: None,
+}
+LEGEND = ((Mark.DONE, "done"), (Mark.PARTIAL, "partly"), (Mark.SKIPPED, "skipped"), (Mark.MISSED, "missed"))
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    width: float
+    align: Literal["L", "R", "C"] = "R"
+
+
+def columns(report: Report) -> list[Column]:
+    week = report.kind == "week"
+    return [
+        Column("name", "Habit", 67.0 if week else 46.0, "L"),
+        Column("marks", "Days", 28.0 if week else 49.0, "L"),
+        Column("due", "Due", 10.0),
+        Column("done", "Done", 10.0),
+        Column("skipped", "Skip", 10.0),
+        Column("rate", "Rate", 16.0),
+        Column("streak", "Streak", 13.0),
+        Column("best", "Best", 12.0),
+        Column("score", "Score", 12.0),
+    ]
+
+
+def habit_table(pdf: FPDF, report: Report, y: float) -> float:
+    """Draw every row from ``y`` on, breaking pages between rows; returns the y below the table."""
+    cols = columns(report)
+    limit = theme.PAGE_H - theme.BOTTOM
+    y = _header(pdf, report, cols, y)
+    for index, row in enumerate(report.habits):
+        if y + ROW_H > limit:
+            pdf.add_page()
+            y = _header(pdf, report, cols, theme.MARGIN)
+        _row(pdf, row, cols, y, zebra=index % 2 == 1)
+        y += ROW_H
+    pdf.set_draw_color(theme.RULE)
+    pdf.set_line_width(0.2)
+    pdf.line(theme.MARGIN, y, theme.MARGIN + theme.CONTENT_W, y)
+    return y
+
+
+def mark_legend(pdf: FPDF, right: float, y: float) -> None:
+    """The key to the day squares, right-aligned at ``right``."""
+    theme.use(pdf, 7, color=theme.MUTED)
+    width = sum(3.2 + pdf.get_string_width(text) + 3.5 for _, text in LEGEND)
+    x = right - width + 3.5
+    for mark, text in LEGEND:
+        pdf.set_fill_color(MARK_COLORS[mark] or "#ffffff")
+        pdf.rect(x, y + 0.6, 2.4, 2.4, style="F")
+        pdf.set_xy(x + 3.0, y)
+        pdf.cell(h=3.6, text=text)
+        x = pdf.get_x() + 3.5
+
+
+def _header(pdf: FPDF, report: Report, cols: list[Column], y: float) -> float:
+    x = theme.MARGIN
+    theme.use(pdf, 6.5, bold=True, color=theme.MUTED)
+    for col in cols:
+        pdf.set_xy(x, y)
+        if col.key == "marks" and report.kind == "week":
+            _weekday_letters(pdf, x + 1.0, y, col.width)
+        else:
+            pdf.set_x(x + 1.0)
+            pdf.cell(col.width - 2.0, HEAD_H, col.title.upper(), align=col.align)
+        x += col.width
+    pdf.set_draw_color(theme.INK)
+    pdf.set_line_width(0.3)
+    pdf.line(theme.MARGIN, y + HEAD_H, theme.MARGIN + theme.CONTENT_W, y + HEAD_H)
+    return y + HEAD_H
+
+
+def _weekday_letters(pdf: FPDF, x: float, y: float, width: float) -> None:
+    size, gap = _mark_geometry(7, width)
+    for i, name in enumerate(WEEKDAY_SHORT):
+        pdf.set_xy(x + i * (size + gap) - 1, y)
+        pdf.cell(size + 2, HEAD_H, name[0], align="C")
+
+
+def _row(pdf: FPDF, row: HabitRow, cols: list[Column], y: float, *, zebra: bool) -> None:
+    if zebra:
+        pdf.set_fill_color(theme.ZEBRA)
+        pdf.rect(theme.MARGIN, y, theme.CONTENT_W, ROW_H, style="F")
+    x = theme.MARGIN
+    top, bottom = y + 1.4, y + 5.6
+    for col in cols:
+        inner = col.width - 2.0
+        match col.key:
+            case "name":
+                theme.use(pdf, 8.5, bold=True)
+                _text(pdf, x, top, inner, theme.fit(pdf, row.name, inner), align="L")
+                theme.use(pdf, 6.5, color=theme.MUTED)
+                detail = row.schedule if row.goal == "yes/no" else f"{row.schedule} · {row.goal}"
+                _text(pdf, x, bottom, inner, theme.fit(pdf, detail, inner), align="L")
+            case "marks":
+                _marks(pdf, row, x + 1.0, y, col.width - 2.0)
+            case "due" | "done" | "skipped":
+                value = getattr(row, col.key)
+                theme.use(pdf, 8.5, color=theme.INK if value else theme.FAINT)
+                _text(pdf, x, y + 3.3, inner, str(value))
+            case "rate":
+                theme.use(pdf, 8.5, bold=row.rate is not None and row.rate >= 0.995)
+                _text(pdf, x, top, inner, percent(row.rate))
+                _rate_bar(pdf, row.rate, x + col.width - 1.0 - 11.0, y + 6.6, 11.0)
+            case "streak" | "best":
+                length = row.current_streak if col.key == "streak" else row.best_streak
+                theme.use(pdf, 8.5, color=theme.INK if length else theme.FAINT)
+                _text(pdf, x, y + 3.3, inner, streak_short(length, row.streak_unit))
+            case "score":
+                theme.use(pdf, 8.5)
+                _text(pdf, x, top, inner, percent(row.score))
+                change = round(row.score_change * 100)
+                color = theme.GOOD if change > 0 else theme.BAD if change < 0 else theme.FAINT
+                theme.use(pdf, 6.5, color=color)
+                _text(pdf, x, bottom, inner, signed(change))
+        x += col.width
+
+
+def _text(pdf: FPDF, x: float, y: float, width: float, text: str, *, align: Literal["L", "R", "C"] = "R") -> None:
+    pdf.set_xy(x + 1.0, y)
+    pdf.cell(width, 3.6, text, align=align)
+
+
+def _mark_geometry(count: int, width: float) -> tuple[float, float]:
+    """Square size and gap for ``count`` day squares in ``width``."""
+    if count <= 7:
+        return 3.2, 0.75
+    pitch = width / count
+    return pitch * 0.72, pitch * 0.28
+
+
+def _marks(pdf: FPDF, row: HabitRow, x: float, y: float, width: float) -> None:
+    size, gap = _mark_geometry(len(row.marks), width)
+    height = 3.2 if len(row.marks) <= 7 else 4.2
+    top = y + (ROW_H - height) / 2
+    pdf.set_line_width(0.15)
+    for i, mark in enumerate(row.marks):
+        color = MARK_COLORS[mark]
+        mx = x + i * (size + gap)
+        if color is not None:
+            pdf.set_fill_color(color)
+            pdf.rect(mx, top, size, height, style="F", round_corners=len(row.marks) <= 7, corner_radius=0.5)
+        elif mark is Mark.FUTURE:
+            pdf.set_draw_color(theme.RULE)
+            pdf.rect(mx, top, size, height, style="D")
+        else:
+            pdf.set_fill_color(theme.RULE)
+            pdf.rect(mx + size / 2 - 0.3, top + height / 2 - 0.3, 0.6, 0.6, style="F")
+
+
+def _rate_bar(pdf: FPDF, rate: float | None, x: float, y: float, width: float) -> None:
+    pdf.set_fill_color(theme.HEAT[0])
+    pdf.rect(x, y, width, 1.2, style="F")
+    if rate:
+        pdf.set_fill_color(theme.ACCENT)
+        pdf.rect(x, y, width * rate, 1.2, style="F")

@@ -108,12 +108,14 @@ def coach(
             return
         count = len(facts)
         out.print(f"[bold]{count} habit{'s' if count != 1 else ''} at risk[/]")
+        told: set[str] = set()
         for f in facts:
             out.print()
-            _coach_one(out, adviser, f)
+            _coach_one(out, adviser, f, told)
 
 
-def _coach_one(out: Console, adviser: Coach, f: HabitFacts) -> None:
+def _coach_one(out: Console, adviser: Coach, f: HabitFacts, told: set[str]) -> None:
+    """Advice for one habit; why the model was not used is said once, not under every habit."""
     out.print(f"[bold]{f.name}[/] [dim]· {f.schedule} · {_why(f)}[/]")
     streamed: list[str] = []
 
@@ -131,7 +133,10 @@ def _coach_one(out: Console, adviser: Coach, f: HabitFacts) -> None:
         sys.stdout.write("\n")
         out.print(f"[yellow]The model's answer was dropped: {advice.fallback_reason}.[/]")
     out.print(advice.text, markup=False)
-    reason = f" (the model was not used: {advice.fallback_reason})" if advice.fallback_reason and not streamed else ""
+    reason = ""
+    if advice.fallback_reason and not streamed and advice.fallback_reason not in told:
+        told.add(advice.fallback_reason)
+        reason = f" (the model was not used: {advice.fallback_reason})"
     out.print(f"[dim]— built-in coach{reason}[/]")
 
 

@@ -26,6 +26,8 @@ class Config:
     ollama_host: str = ""
     ollama_model: str = ""
     ollama_timeout: float = 20.0
+    theme: str = ""
+    """The full-screen app's theme (a Textual theme name); empty means its default."""
 
     @property
     def day_start(self) -> time:

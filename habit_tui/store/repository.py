@@ -217,6 +217,20 @@ class Store:
             ).fetchall()
         return [CheckIn(date.fromisoformat(d), v, bool(s), n) for d, v, s, n in rows]
 
+    def checkins_between(self, first: date, last: date, habit_id: str | None = None) -> dict[str, dict[date, CheckIn]]:
+        """Check-ins from ``first`` to ``last`` (inclusive), per habit and day, in one query."""
+        sql = "SELECT habit_id, date, value, skipped, note FROM checkins WHERE cleared = 0 AND day BETWEEN ? AND ?"
+        args: tuple[object, ...] = (first.toordinal(), last.toordinal())
+        if habit_id is not None:
+            sql += " AND habit_id = ?"
+            args = (*args, habit_id)
+        out: dict[str, dict[date, CheckIn]] = {}
+        with self.reading():
+            for hid, d, v, s, n in self.conn.execute(sql, args):
+                day = date.fromisoformat(d)
+                out.setdefault(hid, {})[day] = CheckIn(day, v, bool(s), n)
+        return out
+
     def checkin(self, habit_id: str, day: date) -> CheckIn | None:
         with self.reading():
             row = self.conn.execute(

@@ -1,0 +1,87 @@
+"""What the full-screen board shows: each habit's stats plus its check-ins inside a window of days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from habit_tui.errors import NotFoundError
+from habit_tui.services.habits import move_habit
+from habit_tui.services.views import habit_rows
+from habit_tui.store.repository import Store
+from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.stats import HabitStats, analyze_rows
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    habit: Habit
+    stats: HabitStats
+    cells: dict[date, CheckIn] = field(default_factory=dict)
+    """Check-ins (with their notes) on the days of the window; a day without one is absent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    today: date
+    first: date
+    last: date
+    rows: list[BoardRow]
+    archived: int
+    """How many archived habits exist (shown or not)."""
+
+
+def load_board(store: Store, today: date, first: date, last: date, *, include_archived: bool = False) -> Board:
+    """Every habit (archived ones too if asked) with its stats and the check-ins from ``first`` to ``last``.
+
+    Stats come from :func:`habit_rows`, so they are read from the store's per-day cache when fresh.
+    """
+    every = habit_rows(store, today, include_archived=True)
+    shown = every if include_archived else [r for r in every if not r.habit.archived]
+    cells = store.checkins_between(first, last)
+    rows = [BoardRow(r.habit, r.stats, cells.get(r.habit.id, {})) for r in shown]
+    return Board(today, first, last, rows, sum(1 for r in every if r.habit.archived))
+
+
+def load_row(store: Store, habit_id: str, today: date, first: date, last: date) -> BoardRow | None:
+    """One habit's row (after a change to it); None if the habit is gone."""
+    habit = store.habit(habit_id)
+    if habit is None:
+        return None
+    stats = analyze_rows(habit, store.day_rows(habit_id).get(habit_id, []), today)
+    return BoardRow(habit, stats, store.checkins_between(first, last, habit_id).get(habit_id, {}))
+
+
+def habit_names(store: Store) -> dict[str, str]:
+    """Every habit's name (archived ones too) by id, for checking a new name is free."""
+    return {h.id: h.name for h in store.habits(include_archived=True)}
+
+
+def current_habit(store: Store, habit_id: str) -> Habit:
+    """The habit as stored now (a screen's copy may be stale); NotFoundError if it is gone."""
+    habit = store.habit(habit_id)
+    if habit is None:
+        raise NotFoundError("that habit no longer exists (deleted elsewhere?)")
+    return habit
+
+
+def move_shown(store: Store, habit_id: str, delta: int, *, include_archived: bool) -> bool:
+    """Move a habit up (-1) or down (+1) past the next habit the user can see.
+
+    Hidden (archived) habits in between are jumped over, so one key press always moves the habit
+    visibly. False when it is already first or last.
+    """
+    with store.write():
+        order = store.habits(include_archived=True)
+        shown = [h for h in order if include_archived or not h.archived]
+        ids = [h.id for h in shown]
+        if habit_id not in ids:
+            return False
+        i = ids.index(habit_id)
+        j = i + (1 if delta > 0 else -1)
+        if not 0 <= j < len(shown):
+            return False
+        full = [h.id for h in order]
+        move_habit(store, current_habit(store, habit_id), full.index(ids[j]) - full.index(habit_id))
+    return True

@@ -1,0 +1,224 @@
+"""The full-screen app and its factory (shared by ``habit`` and the tests)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from rich.markup import escape
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message_pump import MessagePump
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from habit_tui.services import habits as svc
+from habit_tui.services.board import current_habit
+from habit_tui.services.context import Session, open_session
+from habit_tui.tui.backend import Backend
+from habit_tui.tui.messages import (
+    ArchiveRequested,
+    DatabaseChanged,
+    DeleteRequested,
+    DetailRequested,
+    EditRequested,
+    HabitChanged,
+    JobFailed,
+)
+from habit_tui.tui.screens.board import BoardScreen
+from habit_tui.tui.screens.confirm import ConfirmScreen
+from habit_tui.tui.screens.detail import DetailScreen
+from habit_tui.tui.screens.editor import EditorResult, EditorScreen
+from habit_tui.tui.screens.help import HelpScreen
+from sync_protocol.domain.habit import Habit
+
+WATCH_INTERVAL_S = 1.0
+
+
+class HabitApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "habit"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("T", "toggle_theme", "Light/dark", show=False),
+    ]
+
+    sync_state: reactive[str] = reactive("local only")
+    """Shown at the right of the status line; the sync engine will set it."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.board = BoardScreen()
+        self.ready_at: float | None = None
+        """Wall-clock time.time() when the first complete board was painted (for the benchmark)."""
+        self.exit_when_ready = False
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.board
+
+    def on_mount(self) -> None:
+        self.set_interval(WATCH_INTERVAL_S, self.watch_database)
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+
+    # ----- the database ------------------------------------------------------
+    def watch_database(self) -> None:
+        """Ask the database thread whether another process committed (PRAGMA data_version)."""
+        self.backend.poll(self)
+
+    def on_database_changed(self, _message: DatabaseChanged) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen | DetailScreen):
+                screen.refresh_data()
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        self.notify(message.error, title="Not saved", severity="error", timeout=6, markup=False)
+
+    def on_board_screen_ready(self, _message: BoardScreen.Ready) -> None:
+        self.ready_at = time.time()
+        if self.exit_when_ready:
+            self.exit()
+
+    # ----- flows shared by the screens ---------------------------------------
+    def on_edit_requested(self, message: EditRequested) -> None:
+        self.open_editor(message.habit)
+
+    def on_detail_requested(self, message: DetailRequested) -> None:
+        self.open_detail(message.habit)
+
+    def on_archive_requested(self, message: ArchiveRequested) -> None:
+        self.archive(message.habit)
+
+    def on_delete_requested(self, message: DeleteRequested) -> None:
+        self.delete(message.habit)
+
+    def open_editor(self, habit: Habit | None) -> None:
+        def done(result: EditorResult | None) -> None:
+            if result is None:
+                return
+            if result.action == "archive":
+                self.archive(result.habit)
+            elif result.action == "delete":
+                self.delete(result.habit)
+            else:
+                verb = "Added" if habit is None else "Saved"
+                self.board.post_message(HabitChanged(result.habit, f"{verb} '{result.habit.name}'", select=True))
+                if isinstance(self.screen, DetailScreen):
+                    self.screen.refresh_data()
+
+        self.push_screen(EditorScreen(habit), done)
+
+    def open_detail(self, habit: Habit) -> None:
+        self.push_screen(DetailScreen(habit))
+
+    def archive(self, habit: Habit) -> None:
+        """Archive (after a confirmation) or bring back an archived habit."""
+        target: MessagePump = self.board
+        if habit.archived:
+            self.backend.submit(
+                target,
+                lambda s: HabitChanged(
+                    svc.archive_habit(s.store, current_habit(s.store, habit.id), archived=False),
+                    f"'{habit.name}' is back on the board",
+                ),
+            )
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if not ok:
+                return
+            self._leave_detail(habit)
+            self.backend.submit(
+                target,
+                lambda s: HabitChanged(
+                    svc.archive_habit(s.store, current_habit(s.store, habit.id)),
+                    f"Archived '{habit.name}' (z shows archived habits)",
+                ),
+            )
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Archive [b]{escape(habit.name)}[/b]?\nIt leaves the board; its history is kept and z shows it again.",
+                yes="Archive",
+            ),
+            confirmed,
+        )
+
+    def delete(self, habit: Habit) -> None:
+        def confirmed(ok: bool | None) -> None:
+            if not ok:
+                return
+            self._leave_detail(habit)
+
+            def job(s: Session) -> HabitChanged:
+                svc.delete_habit(s.store, current_habit(s.store, habit.id))
+                return HabitChanged(None, f"Deleted '{habit.name}'")
+
+            self.backend.submit(self.board, job)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Delete [b]{escape(habit.name)}[/b] and all its check-ins?\n"
+                "This cannot be undone (archive keeps the history).",
+                yes="Delete",
+                danger=True,
+            ),
+            confirmed,
+        )
+
+    def _leave_detail(self, habit: Habit) -> None:
+        if isinstance(self.screen, DetailScreen) and self.screen.habit.id == habit.id:
+            self.pop_screen()
+
+    # ----- keys and commands -------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        board = self.board
+        yield SystemCommand("Add habit", "Create a new habit (a)", board.action_add)
+        if board.board is not None and board.board.rows:
+            yield SystemCommand("Edit habit", "Edit the selected habit (e)", board.action_edit)
+            yield SystemCommand(
+                "Habit detail", "Heatmap, score chart and notes of the selected habit (i)", board.action_detail
+            )
+            for row in board.board.rows:
+                yield SystemCommand(f"Open {row.habit.name}", "Show this habit's detail", _opener(self, row.habit))
+        yield SystemCommand(
+            "Show or hide archived habits", "Toggle archived habits on the board (z)", board.action_toggle_archived
+        )
+        yield SystemCommand("Help", "Every key (?)", self.action_help)
+        yield SystemCommand(
+            "Light or dark theme", "Switch between the light and dark theme (T)", self.action_toggle_theme
+        )
+        yield from super().get_system_commands(screen)
+
+
+def _opener(app: HabitApp, habit: Habit) -> Callable[[], None]:
+    return lambda: app.open_detail(habit)
+
+
+def create_app(session_or_path: Session | Path | str | None = None, today: date | None = None) -> HabitApp:
+    """The app on a session (the caller keeps it) or on a database path (the app closes it).
+
+    ``today`` pins the date (tests and snapshots); otherwise the app follows the clock and the
+    configured ``day_starts_at``.
+    """
+    if isinstance(session_or_path, Session):
+        session = session_or_path
+        if today is not None:
+            session.today = today
+        owns = False
+    else:
+        session = open_session(Path(session_or_path) if session_or_path is not None else None, today)
+        owns = True
+    return HabitApp(Backend(session, owns_session=owns, fixed_today=today is not None))

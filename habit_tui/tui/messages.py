@@ -1,0 +1,86 @@
+"""Typed messages the database thread posts back to screens."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.message import Message
+
+from habit_tui.services.board import Board, BoardRow
+from habit_tui.services.views import HabitDetail
+from sync_protocol.domain.habit import Habit
+
+Rates = list[tuple[date, float | None]]
+
+
+class JobFailed(Message):
+    """A database job failed with a message meant for the user (bubbles to the app, which notifies)."""
+
+    def __init__(self, error: str, *, habit_id: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+        self.habit_id = habit_id
+
+
+class BoardLoaded(Message):
+    def __init__(self, board: Board) -> None:
+        super().__init__()
+        self.board = board
+
+
+class RowLoaded(Message):
+    """One habit's row changed (after a check-in); ``row`` is None if the habit is gone."""
+
+    def __init__(self, habit_id: str, row: BoardRow | None, notice: str = "") -> None:
+        super().__init__()
+        self.habit_id = habit_id
+        self.row = row
+        self.notice = notice
+
+
+class HabitChanged(Message):
+    """A habit was created, edited, archived, deleted or moved: the board reloads."""
+
+    def __init__(self, habit: Habit | None, notice: str = "", *, select: bool = False) -> None:
+        super().__init__()
+        self.habit = habit
+        self.notice = notice
+        self.select = select
+
+
+class DetailLoaded(Message):
+    def __init__(self, detail: HabitDetail | None, weekly: Rates, monthly: Rates) -> None:
+        super().__init__()
+        self.detail = detail
+        self.weekly = weekly
+        self.monthly = monthly
+
+
+class DatabaseChanged(Message):
+    """Another process committed to the database, or the day rolled over."""
+
+
+class HabitRequest(Message):
+    """A screen asks the app to run a shared flow on a habit (these bubble up to the app)."""
+
+    def __init__(self, habit: Habit) -> None:
+        super().__init__()
+        self.habit = habit
+
+
+class EditRequested(Message):
+    def __init__(self, habit: Habit | None) -> None:
+        super().__init__()
+        self.habit = habit
+
+
+class DetailRequested(HabitRequest):
+    pass
+
+
+class ArchiveRequested(HabitRequest):
+    pass
+
+
+class DeleteRequested(HabitRequest):
+    pass

@@ -1,0 +1,360 @@
+"""The board: every habit as a row, the last days as cells; check in, skip, note, go back in time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from habit_tui.services import habits as svc
+from habit_tui.services.board import Board, BoardRow, current_habit, load_board, load_row, move_shown
+from habit_tui.services.context import Session
+from habit_tui.tui.backend import backend_of
+from habit_tui.tui.messages import (
+    ArchiveRequested,
+    BoardLoaded,
+    DeleteRequested,
+    DetailRequested,
+    EditRequested,
+    HabitChanged,
+    JobFailed,
+    RowLoaded,
+)
+from habit_tui.tui.screens.prompt import PromptScreen
+from habit_tui.tui.widgets.board_grid import MAX_DAYS, BoardGrid, layout
+from habit_tui.tui.widgets.status_line import StatusLine, summary
+from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.habit import Habit, format_number
+
+SHIFT_DAYS = 7
+
+EMPTY_TEXT = """[b]No habits yet.[/b]
+
+Press [b reverse] a [/] to add your first habit.
+Then [b]space[/b] marks a day done, [b]?[/b] lists every key.
+"""
+
+
+def board_job(days_back: int, *, include_archived: bool) -> Callable[[Session], BoardLoaded]:
+    """Load the board's window: MAX_DAYS ending ``days_back`` days before today."""
+
+    def job(s: Session) -> BoardLoaded:
+        last = s.today - timedelta(days=days_back)
+        first = last - timedelta(days=MAX_DAYS - 1)
+        return BoardLoaded(load_board(s.store, s.today, first, last, include_archived=include_archived))
+
+    return job
+
+
+class BoardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("i", "detail", "Detail"),
+        Binding("s", "skip", "Skip"),
+        Binding("n", "note", "Note"),
+        Binding("left_square_bracket", "shift(-1)", "Earlier", key_display="["),
+        Binding("right_square_bracket", "shift(1)", "Later", key_display="]"),
+        Binding("t", "go_today", "Today", show=False),
+        Binding("A", "archive", "Archive", show=False),
+        Binding("D", "delete", "Delete", show=False),
+        Binding("K,shift+up", "move(-1)", "Move up", show=False),
+        Binding("J,shift+down", "move(1)", "Move down", show=False),
+        Binding("z", "toggle_archived", "Show archived", show=False),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    class Ready(Message):
+        """The first complete board has been painted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Board | None = None
+        self.days_back = 0
+        """How many days before today the last column shows."""
+        self.show_archived = False
+        self.days = 7
+        self.name_width = 16
+        self._painted = False
+        self._select_after_load: str | None = None
+        self._day_after_load: date | None = None
+
+    def compose(self) -> ComposeResult:
+        yield BoardGrid(id="board")
+        yield Static(EMPTY_TEXT, id="empty")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#empty").display = False
+        self.name_width, self.days = layout(self.app.size.width, 0)
+        self.reload()
+
+    # ----- loading -----------------------------------------------------------
+    def window(self) -> tuple[date, date]:
+        """The days loaded: MAX_DAYS up to the last day shown (a resize then needs no reload)."""
+        last = backend_of(self).today - timedelta(days=self.days_back)
+        return last - timedelta(days=MAX_DAYS - 1), last
+
+    def reload(self) -> None:
+        backend_of(self).submit(self, board_job(self.days_back, include_archived=self.show_archived))
+
+    def on_board_loaded(self, message: BoardLoaded) -> None:
+        board = message.board
+        if (board.first, board.last) != self.window():
+            return  # a newer request is on its way
+        self.board = board
+        empty = not board.rows
+        self.query_one(BoardGrid).display = not empty
+        self.query_one("#empty").display = empty
+        self._draw(select=self._select_after_load, day=self._day_after_load)
+        self._select_after_load = self._day_after_load = None
+        self._update_status()
+        if not self._painted:
+            self._painted = True
+            self.call_after_refresh(self.post_message, self.Ready())
+
+    def _draw(self, *, select: str | None = None, day: date | None = None) -> None:
+        """Lay the loaded board out for the current width."""
+        if self.board is None:
+            return
+        longest = max((len(r.habit.name) + (11 if r.habit.archived else 0) for r in self.board.rows), default=0)
+        self.name_width, self.days = layout(self.size.width or self.app.size.width, longest)
+        last = self.board.last
+        days = [last - timedelta(days=i) for i in reversed(range(self.days))]
+        self.query_one(BoardGrid).show(self.board, days, self.name_width, select=select, day=day)
+
+    def on_resize(self, _event: Resize) -> None:
+        self._draw()
+
+    def on_row_loaded(self, message: RowLoaded) -> None:
+        if message.row is None or self.board is None:
+            self.reload()
+            return
+        rows = self.board.rows
+        for i, r in enumerate(rows):
+            if r.habit.id == message.habit_id:
+                rows[i] = message.row
+        self.query_one(BoardGrid).update_row(message.row)
+        self._update_status()
+        if message.notice:
+            self.notify(message.notice, timeout=2, markup=False)
+
+    def on_habit_changed(self, message: HabitChanged) -> None:
+        if message.notice:
+            self.notify(message.notice, timeout=3, markup=False)
+        if message.select and message.habit is not None:
+            self._select_after_load = message.habit.id
+        self.reload()
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        if message.habit_id is not None:
+            self._reload_row(message.habit_id)  # undo the optimistic change on screen
+        elif self.board is None:
+            empty = self.query_one("#empty", Static)
+            empty.update(Text(f"Could not read your habits:\n{message.error}\n\nq quits.", style="red"))
+            empty.display = True
+
+    def refresh_data(self) -> None:
+        """Another process changed the database (called by the app's watcher)."""
+        self.reload()
+
+    def _update_status(self) -> None:
+        if self.board is not None:
+            self.query_one(StatusLine).left = summary(self.board, self.show_archived)
+
+    # ----- the selection -----------------------------------------------------
+    def _selected(self) -> tuple[BoardRow, date] | None:
+        table = self.query_one(BoardGrid)
+        row, day = table.current_row(), table.current_day()
+        if row is None or day is None:
+            if self.board is not None and not self.board.rows:
+                self.notify("No habits yet: press a to add one.", severity="warning")
+            return None
+        return row, day
+
+    def on_board_grid_activated(self, message: BoardGrid.Activated) -> None:
+        if message.kind == "day":
+            self.toggle()
+        else:
+            self.action_detail()
+
+    def toggle(self) -> None:
+        picked = self._selected()
+        if picked is None:
+            return
+        row, day = picked
+        habit, current = row.habit, row.cells.get(day)
+        if habit.archived:
+            self.notify(
+                f"'{habit.name}' is archived: press A to bring it back first.", severity="warning", markup=False
+            )
+            return
+        if habit.is_measurable:
+            goal = habit.goal_text()
+            self.app.push_screen(
+                PromptScreen(
+                    f"{habit.name} on {day:%a %d %b}: how much?",
+                    value=format_number(current.value) if current and current.value is not None else "",
+                    placeholder=format_number(habit.target),
+                    hint=f"Goal: {goal} · enter saves · empty clears the day · esc cancels",
+                    number=True,
+                ),
+                lambda text: self._set_value(row, day, text),
+            )
+            return
+        if current is not None and not current.skipped:
+            self._write(row, day, None, lambda s, h: svc.undo(s.store, h, day))
+        else:
+            note = current.note if current else ""
+            self._write(row, day, CheckIn(day, 1.0, False, note), lambda s, h: svc.check_in(s.store, h, day))
+
+    def _set_value(self, row: BoardRow, day: date, text: str | None) -> None:
+        if text is None:
+            return
+        current = row.cells.get(day)
+        if not text:
+            if current is not None:
+                self._write(row, day, None, lambda s, h: svc.undo(s.store, h, day))
+            return
+        value = float(text)
+        note = current.note if current else ""
+        self._write(row, day, CheckIn(day, value, False, note), lambda s, h: svc.check_in(s.store, h, day, value=value))
+
+    def action_skip(self) -> None:
+        picked = self._selected()
+        if picked is None:
+            return
+        row, day = picked
+        current = row.cells.get(day)
+        if current is not None and current.skipped:
+            self._write(row, day, None, lambda s, h: svc.undo(s.store, h, day))
+        else:
+            note = current.note if current else ""
+            self._write(row, day, CheckIn(day, None, True, note), lambda s, h: svc.skip(s.store, h, day))
+
+    def action_note(self) -> None:
+        picked = self._selected()
+        if picked is None:
+            return
+        row, day = picked
+        current = row.cells.get(day)
+        if current is None:
+            self.notify(
+                f"Nothing on {day:%a %d %b} to attach a note to: mark it done (space) or skipped (s) first.",
+                severity="warning",
+            )
+            return
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                self._write(row, day, replace(current, note=text), lambda s, h: svc.set_note(s.store, h, day, text))
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Note for {row.habit.name} on {day:%a %d %b}",
+                value=current.note,
+                hint="enter saves · empty removes the note · esc cancels",
+            ),
+            save,
+        )
+
+    def _write(self, row: BoardRow, day: date, new: CheckIn | None, change: Callable[[Session, Habit], object]) -> None:
+        """Show the change at once, then make it on the database thread and redraw the row from the store."""
+        if day > backend_of(self).today:
+            self.notify("That day has not happened yet.", severity="warning")
+            return
+        cells = dict(row.cells)
+        if new is None:
+            cells.pop(day, None)
+        else:
+            cells[day] = new
+        self.query_one(BoardGrid).update_row(replace(row, cells=cells))
+        first, last = self.window()
+        hid = row.habit.id
+
+        def job(s: Session) -> RowLoaded:
+            change(s, current_habit(s.store, hid))
+            return RowLoaded(hid, load_row(s.store, hid, s.today, first, last))
+
+        backend_of(self).submit(self, job, habit_id=hid)
+
+    def _reload_row(self, habit_id: str) -> None:
+        first, last = self.window()
+        backend_of(self).submit(self, lambda s: RowLoaded(habit_id, load_row(s.store, habit_id, s.today, first, last)))
+
+    # ----- time --------------------------------------------------------------
+    def action_shift(self, direction: int) -> None:
+        self._shift(-direction * SHIFT_DAYS)
+
+    def on_board_grid_edge_reached(self, message: BoardGrid.EdgeReached) -> None:
+        table = self.query_one(BoardGrid)
+        if table.days:
+            edge = table.days[0] if message.direction < 0 else table.days[-1]
+            self._day_after_load = edge + timedelta(days=message.direction)
+        self._shift(-message.direction)
+
+    def _shift(self, delta: int) -> None:
+        offset = max(0, self.days_back + delta)
+        if offset == self.days_back:
+            if delta < 0:
+                self.notify("This is today: the board cannot show the future.", timeout=2)
+            return
+        self.days_back = offset
+        self.reload()
+
+    def action_go_today(self) -> None:
+        if self.days_back:
+            self.days_back = 0
+            self.reload()
+
+    # ----- habits ------------------------------------------------------------
+    def action_add(self) -> None:
+        self.post_message(EditRequested(None))
+
+    def action_edit(self) -> None:
+        picked = self._selected()
+        if picked is not None:
+            self.post_message(EditRequested(picked[0].habit))
+
+    def action_detail(self) -> None:
+        picked = self._selected()
+        if picked is not None:
+            self.post_message(DetailRequested(picked[0].habit))
+
+    def action_archive(self) -> None:
+        picked = self._selected()
+        if picked is not None:
+            self.post_message(ArchiveRequested(picked[0].habit))
+
+    def action_delete(self) -> None:
+        picked = self._selected()
+        if picked is not None:
+            self.post_message(DeleteRequested(picked[0].habit))
+
+    def action_move(self, delta: int) -> None:
+        picked = self._selected()
+        if picked is None:
+            return
+        habit, archived = picked[0].habit, self.show_archived
+
+        def job(s: Session) -> HabitChanged | None:
+            moved = move_shown(s.store, habit.id, delta, include_archived=archived)
+            return HabitChanged(habit) if moved else None
+
+        backend_of(self).submit(self, job)
+
+    def action_toggle_archived(self) -> None:
+        self.show_archived = not self.show_archived
+        self.notify("Showing archived habits" if self.show_archived else "Hiding archived habits", timeout=2)
+        self.reload()

@@ -1,0 +1,360 @@
+"""Add or edit a habit in a modal form, with inline validation and a live schedule preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from habit_tui.services import habits as svc
+from habit_tui.services.board import current_habit, habit_names
+from habit_tui.services.context import Session
+from habit_tui.tui.backend import backend_of
+from habit_tui.tui.messages import JobFailed
+from habit_tui.tui.screens.prompt import number_error
+from habit_tui.tui.widgets.error_line import ErrorLine
+from sync_protocol.domain.errors import DomainError
+from sync_protocol.domain.habit import (
+    Habit,
+    format_number,
+    parse_tags,
+    validate_color,
+    validate_description,
+    validate_name,
+    validate_unit,
+)
+from sync_protocol.domain.schedule import Schedule
+
+COLOURS = ("red", "green", "yellow", "blue", "magenta", "cyan", "purple", "dark_orange", "white")
+YES_NO, MEASURABLE = "yes_no", "measurable"
+
+
+@dataclass(frozen=True, slots=True)
+class EditorResult:
+    action: Literal["saved", "archive", "delete"]
+    habit: Habit
+
+
+class Saved(Message):
+    def __init__(self, habit: Habit) -> None:
+        super().__init__()
+        self.habit = habit
+
+
+class NamesLoaded(Message):
+    def __init__(self, names: dict[str, str]) -> None:
+        super().__init__()
+        self.names = names
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What the form holds, checked; ``errors`` maps a field id to a message."""
+
+    name: str
+    measurable: bool
+    at_most: bool
+    target: float | None
+    unit: str
+    schedule: str
+    description: str
+    tags: str
+    color: str
+    errors: dict[str, str]
+
+
+def colour_options(current: str) -> list[tuple[Text, str]]:
+    names = list(COLOURS)
+    if current and current not in names:
+        names.append(current)
+    options = [(Text("none"), "")]
+    for name in names:
+        swatch = Text("■ ", style=name if not name.startswith("#") or len(name) == 7 else "")
+        options.append((swatch + Text(name), name))
+    return options
+
+
+def schedule_preview(text: str) -> tuple[str, bool]:
+    """(what the schedule means, True) or (why it is wrong, False)."""
+    try:
+        return Schedule.parse(text).describe(), True
+    except DomainError as exc:
+        return str(exc), False
+
+
+class EditorScreen(ModalScreen[EditorResult | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, habit: Habit | None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.habit = habit
+        self.names: dict[str, str] = {}
+        self.touched: set[str] = set()
+        self.saving = False
+
+    # ----- layout ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        h = self.habit
+        measurable = h is not None and h.is_measurable
+        with Vertical(classes="dialog editor"):
+            yield Static(f"Edit [b]{escape(h.name)}[/b]" if h else "New habit", classes="question")
+            with VerticalScroll(id="fields"):
+                with Horizontal(classes="row"):
+                    yield Label("Name")
+                    yield Input(h.name if h else "", placeholder="e.g. Read 20 pages", id="name", compact=True)
+                yield ErrorLine(id="name-error")
+                with Horizontal(classes="row"):
+                    yield Label("Kind")
+                    yield Select(
+                        [("yes / no: done or not", YES_NO), ("measurable: a number a day", MEASURABLE)],
+                        value=MEASURABLE if measurable else YES_NO,
+                        allow_blank=False,
+                        id="kind",
+                        disabled=measurable,
+                        compact=True,
+                    )
+                with Horizontal(classes="row", id="goal"):
+                    yield Label("Goal")
+                    yield Select(
+                        [("at least", "at_least"), ("at most", "at_most")],
+                        value=h.target_type.value if h else "at_least",
+                        allow_blank=False,
+                        id="direction",
+                        compact=True,
+                    )
+                    yield Input(
+                        format_number(h.target) if measurable and h else "",
+                        placeholder="target",
+                        id="target",
+                        compact=True,
+                    )
+                    yield Input(h.unit if h else "", placeholder="unit, e.g. glasses", id="unit", compact=True)
+                yield ErrorLine(id="goal-error")
+                with Horizontal(classes="row"):
+                    yield Label("Schedule")
+                    yield Input(
+                        str(h.schedule) if h else "daily",
+                        placeholder="daily · mon,wed,fri · 3/week · 10/month · every 3 days",
+                        id="schedule",
+                        compact=True,
+                    )
+                yield Static("", id="schedule-preview")
+                with Horizontal(classes="row"):
+                    yield Label("Description")
+                    yield Input(h.description if h else "", placeholder="optional", id="description", compact=True)
+                yield ErrorLine(id="description-error")
+                with Horizontal(classes="row"):
+                    yield Label("Tags")
+                    yield Input(
+                        ", ".join(h.tags) if h else "",
+                        placeholder="comma separated, e.g. health, morning",
+                        id="tags",
+                        compact=True,
+                    )
+                yield ErrorLine(id="tags-error")
+                with Horizontal(classes="row"):
+                    yield Label("Colour")
+                    yield Select(
+                        colour_options(h.color if h else ""),
+                        value=h.color if h else "",
+                        allow_blank=False,
+                        id="color",
+                        compact=True,
+                    )
+            yield ErrorLine(id="form-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save ctrl+s", id="save", variant="primary", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
+                if h is not None:
+                    yield Button(
+                        "Bring back" if h.archived else "Archive", id="archive", variant="warning", compact=True
+                    )
+                    yield Button("Delete", id="delete", variant="error", compact=True)
+
+    def on_mount(self) -> None:
+        self._show_goal()
+        self._preview()
+        self.query_one("#name", Input).focus()
+        backend_of(self).submit(self, lambda s: NamesLoaded(habit_names(s.store)))
+
+    def on_names_loaded(self, message: NamesLoaded) -> None:
+        self.names = message.names
+
+    # ----- live validation ---------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        field = event.input.id or ""
+        self.touched.add(field)
+        if field == "schedule":
+            self._preview()
+        else:
+            self._show_errors(self.read_form(), only={_error_slot(field)})
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id in ("kind", "direction"):
+            self._show_goal()
+
+    def _show_goal(self) -> None:
+        measurable = self.query_one("#kind", Select).value == MEASURABLE
+        self.query_one("#goal").display = measurable
+        if not measurable:
+            self.query_one("#goal-error", ErrorLine).say("")
+        at_most = self.query_one("#direction", Select).value == "at_most"
+        self.query_one("#target", Input).placeholder = "target, e.g. 0" if at_most else "target, e.g. 8"
+
+    def _preview(self) -> None:
+        text, ok = schedule_preview(self.query_one("#schedule", Input).value)
+        preview = self.query_one("#schedule-preview", Static)
+        preview.update(Text("→ " + text) if ok else Text(text))
+        preview.set_class(not ok, "bad")
+        preview.set_class(ok, "preview")
+
+    def read_form(self) -> Form:
+        def value(field: str) -> str:
+            return self.query_one(f"#{field}", Input).value
+
+        errors: dict[str, str] = {}
+        name = value("name")
+        try:
+            name = validate_name(name)
+            folded = name.casefold()
+            for hid, other in self.names.items():
+                if other.casefold() == folded and (self.habit is None or hid != self.habit.id):
+                    errors["name"] = f"a habit named '{other}' already exists"
+        except DomainError as exc:
+            errors["name"] = str(exc)
+        measurable = self.query_one("#kind", Select).value == MEASURABLE
+        at_most = self.query_one("#direction", Select).value == "at_most"
+        target: float | None = None
+        if measurable:
+            raw = value("target").strip()
+            if not raw:
+                errors["goal"] = "a measurable habit needs a target number"
+            elif problem := number_error(raw):
+                errors["goal"] = problem
+            else:
+                target = float(raw)
+            try:
+                validate_unit(value("unit"))
+            except DomainError as exc:
+                errors.setdefault("goal", str(exc))
+        schedule = value("schedule")
+        preview, ok = schedule_preview(schedule)
+        if not ok:
+            errors["schedule"] = preview
+        for field, check in (("description", validate_description), ("tags", parse_tags)):
+            try:
+                check(value(field))
+            except DomainError as exc:
+                errors[field] = str(exc)
+        color = str(self.query_one("#color", Select).value)
+        try:
+            validate_color(color)
+        except DomainError as exc:
+            errors["form"] = str(exc)
+        return Form(
+            name,
+            measurable,
+            at_most,
+            target,
+            value("unit"),
+            schedule,
+            value("description"),
+            value("tags"),
+            color,
+            errors,
+        )
+
+    def _show_errors(self, form: Form, only: set[str] | None = None) -> None:
+        for slot in ("name", "goal", "description", "tags", "form"):
+            if only is not None and slot not in only:
+                continue
+            if only is not None and slot == "name" and "name" not in self.touched:
+                continue
+            self.query_one(f"#{slot}-error", ErrorLine).say(form.errors.get(slot, ""))
+        if only is None:
+            self._preview()
+
+    # ----- actions -----------------------------------------------------------
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        self.touched.add("name")
+        form = self.read_form()
+        self._show_errors(form)
+        if form.errors:
+            first = next(iter(form.errors))
+            focus = {"goal": "target", "form": "color"}.get(first, first)
+            self.query_one(f"#{focus}").focus()
+            return
+        self.saving = True
+        habit = self.habit
+
+        def job(s: Session) -> Saved:
+            m = form.measurable
+            if habit is None:
+                return Saved(
+                    svc.add_habit(
+                        s.store,
+                        s.today,
+                        form.name,
+                        schedule=form.schedule,
+                        target=form.target if m else None,
+                        unit=form.unit if m else "",
+                        at_most=form.at_most if m else False,
+                        description=form.description,
+                        tags=form.tags,
+                        color=form.color,
+                    )
+                )
+            return Saved(
+                svc.edit_habit(
+                    s.store,
+                    current_habit(s.store, habit.id),
+                    name=form.name,
+                    schedule=form.schedule,
+                    target=form.target if m else None,
+                    unit=form.unit if m else None,
+                    at_most=form.at_most if m else None,
+                    description=form.description,
+                    tags=form.tags,
+                    color=form.color,
+                )
+            )
+
+        backend_of(self).submit(self, job)
+
+    def on_saved(self, message: Saved) -> None:
+        self.dismiss(EditorResult("saved", message.habit))
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        message.stop()
+        self.saving = False
+        slot = "name" if "already exists" in message.error or "name" in message.error else "form"
+        self.query_one(f"#{slot}-error", ErrorLine).say(message.error)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id == "cancel":
+            self.dismiss(None)
+        elif self.habit is not None and event.button.id in ("archive", "delete"):
+            self.dismiss(EditorResult("archive" if event.button.id == "archive" else "delete", self.habit))
+
+
+def _error_slot(field: str) -> str:
+    return {"target": "goal", "unit": "goal", "direction": "goal"}.get(field, field)

@@ -1,0 +1,69 @@
+"""Fixtures for the full-screen app: a temporary HABIT_HOME, a fixed today, seeded habits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from habit_tui.services import habits as svc
+from habit_tui.services.context import Session, open_session
+from habit_tui.tui.app import HabitApp, create_app
+
+TODAY = date(2025, 6, 18)  # a Wednesday
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HABIT_HOME", str(tmp_path))
+    monkeypatch.delenv("HABIT_NOW", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def db(home: Path) -> Path:
+    return home / "habit.db"
+
+
+@pytest.fixture
+def store_session(db: Path) -> Iterator[Session]:
+    """A second connection to the app's database: what another terminal (or the test) sees."""
+    s = open_session(db, TODAY)
+    yield s
+    s.close()
+
+
+def seed(s: Session, *, history_days: int = 30) -> None:
+    """Three habits with a few weeks of history (deterministic)."""
+    store, start = s.store, TODAY - timedelta(days=history_days)
+    read = svc.add_habit(store, TODAY, "Read", start_date=start, tags="mind", color="blue")
+    water = svc.add_habit(store, TODAY, "Water", target=8, unit="glasses", start_date=start)
+    gym = svc.add_habit(store, TODAY, "Gym", schedule="mon,wed,fri", start_date=start)
+    svc.add_habit(store, TODAY, "Meditate", schedule="3/week", start_date=TODAY - timedelta(days=3))
+    for back in range(1, history_days + 1):
+        day = TODAY - timedelta(days=back)
+        if back % 5:
+            svc.check_in(store, read, day, note="a good chapter" if back == 2 else None)
+        if back % 3 == 0:
+            svc.skip(store, water, day)
+        else:
+            svc.check_in(store, water, day, value=float(4 + back % 6))
+        if gym.schedule.is_due_on(day) and back % 4:
+            svc.check_in(store, gym, day)
+
+
+def app_on(db: Path) -> HabitApp:
+    return create_app(db, today=TODAY)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the database thread finish what was asked, and the screens handle the replies."""
+    app = pilot.app
+    assert isinstance(app, HabitApp)
+    for _ in range(4):
+        await asyncio.to_thread(app.backend.drain)
+        await pilot.pause()

@@ -14,7 +14,10 @@ from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 
+from habit_tui.config import load_config, save_config
+from habit_tui.errors import HabitError
 from habit_tui.services import habits as svc
 from habit_tui.services.board import current_habit
 from habit_tui.services.context import Session, open_session
@@ -52,6 +55,11 @@ class HabitApp(App[None]):
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
+        saved = backend.session.config.theme
+        if saved in self.available_themes:  # an unknown name (a theme of a newer Textual) is ignored
+            self.theme = saved
+        self._saved_theme = self.theme
+        """The theme the config file holds (or is about to): saved again only when it changes."""
         self.board = BoardScreen()
         self.ready_at: float | None = None
         """Wall-clock time.time() when the first complete board was painted (for the benchmark)."""
@@ -62,6 +70,7 @@ class HabitApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(WATCH_INTERVAL_S, self.watch_database)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def on_unmount(self) -> None:
         self.backend.close()
@@ -183,6 +192,26 @@ class HabitApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
+    def _remember_theme(self, theme: Theme) -> None:
+        """Save a theme picked with T or the palette in the config file (on the database thread)."""
+        name = theme.name
+        if name == self._saved_theme:
+            return
+        self._saved_theme = name
+
+        def job(_s: Session) -> JobFailed | None:
+            try:
+                config = load_config()
+                config.theme = name
+                save_config(config)
+            except HabitError as exc:
+                return JobFailed(f"the theme was not saved: {exc}")
+            except OSError as exc:
+                return JobFailed(f"the theme was not saved: {exc.strerror or exc}")
+            return None
+
+        self.backend.submit(self, job)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         board = self.board
         yield SystemCommand("Add habit", "Create a new habit (a)", board.action_add)
@@ -196,6 +225,12 @@ class HabitApp(App[None]):
         yield SystemCommand(
             "Show or hide archived habits", "Toggle archived habits on the board (z)", board.action_toggle_archived
         )
+        yield SystemCommand(
+            "Weekly report", "Write this week's PDF report into the current directory (r)", _reporter(board, "week")
+        )
+        yield SystemCommand(
+            "Monthly report", "Write this month's PDF report into the current directory (R)", _reporter(board, "month")
+        )
         yield SystemCommand("Help", "Every key (?)", self.action_help)
         yield SystemCommand(
             "Light or dark theme", "Switch between the light and dark theme (T)", self.action_toggle_theme
@@ -205,6 +240,10 @@ class HabitApp(App[None]):
 
 def _opener(app: HabitApp, habit: Habit) -> Callable[[], None]:
     return lambda: app.open_detail(habit)
+
+
+def _reporter(board: BoardScreen, period: str) -> Callable[[], None]:
+    return lambda: board.action_report(period)
 
 
 def create_app(session_or_path: Session | Path | str | None = None, today: date | None = None) -> HabitApp:

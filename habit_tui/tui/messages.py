@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from textual.message import Message
 
 from habit_tui.services.board import Board, BoardRow
 from habit_tui.services.views import HabitDetail
+from sync_protocol.coach.advice import Advice
+from sync_protocol.coach.facts import HabitFacts
+from sync_protocol.coach.milestones import Milestone
 from sync_protocol.domain.habit import Habit
 
 Rates = list[tuple[date, float | None]]
@@ -31,11 +35,15 @@ class BoardLoaded(Message):
 class RowLoaded(Message):
     """One habit's row changed (after a check-in); ``row`` is None if the habit is gone."""
 
-    def __init__(self, habit_id: str, row: BoardRow | None, notice: str = "") -> None:
+    def __init__(
+        self, habit_id: str, row: BoardRow | None, notice: str = "", milestone: Milestone | None = None
+    ) -> None:
         super().__init__()
         self.habit_id = habit_id
         self.row = row
         self.notice = notice
+        self.milestone = milestone
+        """What the check-in just reached (a first check-in, a round streak, a personal best)."""
 
 
 class HabitChanged(Message):
@@ -49,11 +57,33 @@ class HabitChanged(Message):
 
 
 class DetailLoaded(Message):
-    def __init__(self, detail: HabitDetail | None, weekly: Rates, monthly: Rates) -> None:
+    def __init__(
+        self, detail: HabitDetail | None, weekly: Rates, monthly: Rates, facts: HabitFacts | None = None
+    ) -> None:
         super().__init__()
         self.detail = detail
         self.weekly = weekly
         self.monthly = monthly
+        self.facts = facts
+        """What the coach works from (computed on the database thread with the rest)."""
+
+
+class CoachChunk(Message):
+    """A piece of the model's advice as it streams in (posted from the coach's thread)."""
+
+    def __init__(self, token: int, text: str) -> None:
+        super().__init__()
+        self.token = token
+        self.text = text
+
+
+class CoachAnswered(Message):
+    """The coach's whole answer; ``token`` tells a stale answer from the one the screen waits for."""
+
+    def __init__(self, token: int, advice: Advice) -> None:
+        super().__init__()
+        self.token = token
+        self.advice = advice
 
 
 class DatabaseChanged(Message):
@@ -84,3 +114,20 @@ class ArchiveRequested(HabitRequest):
 
 class DeleteRequested(HabitRequest):
     pass
+
+
+class ReportWritten(Message):
+    """The PDF report was written (on the database thread)."""
+
+    def __init__(self, path: Path, pages: int) -> None:
+        super().__init__()
+        self.path = path
+        self.pages = pages
+
+
+class ReportFailed(Message):
+    """The report could not be written (an unwritable directory, a full disk)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error

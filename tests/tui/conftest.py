@@ -15,12 +15,15 @@ from habit_tui.services.context import Session, open_session
 from habit_tui.tui.app import HabitApp, create_app
 
 TODAY = date(2025, 6, 18)  # a Wednesday
+CLOSED_PORT = "http://127.0.0.1:9"
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HABIT_HOME", str(tmp_path))
     monkeypatch.delenv("HABIT_NOW", raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", CLOSED_PORT)  # no model: the built-in coach answers, at once
+    monkeypatch.delenv("OLLAMA_MODEL", raising=False)
     return tmp_path
 
 
@@ -66,4 +69,13 @@ async def settle(pilot: Pilot[None]) -> None:
     assert isinstance(app, HabitApp)
     for _ in range(4):
         await asyncio.to_thread(app.backend.drain)
+        await _workers_done(app)
         await pilot.pause()
+
+
+async def _workers_done(app: HabitApp, limit_s: float = 10.0) -> None:
+    """Wait for the app's thread workers (the coach) to finish."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while any(not w.is_finished for w in app.workers) and loop.time() < deadline:
+        await asyncio.sleep(0.01)

@@ -100,7 +100,16 @@ async def test_palette_has_the_app_commands(db: Path, store_session: Session) ->
     async with app.run_test() as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Add habit", "Edit habit", "Habit detail", "Help", "Open Water", "Theme"):
+        for wanted in (
+            "Add habit",
+            "Edit habit",
+            "Habit detail",
+            "Weekly report",
+            "Monthly report",
+            "Help",
+            "Open Water",
+            "Theme",
+        ):
             assert wanted in titles
         await pilot.press("ctrl+p", *"add habit")
         await pilot.pause(0.3)

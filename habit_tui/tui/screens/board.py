@@ -15,7 +15,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from habit_tui.errors import HabitError
 from habit_tui.services import habits as svc
+from habit_tui.services import reporting
 from habit_tui.services.board import Board, BoardRow, current_habit, load_board, load_row, move_shown
 from habit_tui.services.context import Session
 from habit_tui.tui.backend import backend_of
@@ -27,6 +29,8 @@ from habit_tui.tui.messages import (
     EditRequested,
     HabitChanged,
     JobFailed,
+    ReportFailed,
+    ReportWritten,
     RowLoaded,
 )
 from habit_tui.tui.screens.prompt import PromptScreen
@@ -34,14 +38,32 @@ from habit_tui.tui.widgets.board_grid import MAX_DAYS, BoardGrid, layout
 from habit_tui.tui.widgets.status_line import StatusLine, summary
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.habit import Habit, format_number
+from sync_protocol.report.period import PeriodKind
 
 SHIFT_DAYS = 7
+PERIOD_WORDS = {"week": "weekly", "month": "monthly"}
 
 EMPTY_TEXT = """[b]No habits yet.[/b]
 
 Press [b reverse] a [/] to add your first habit.
 Then [b]space[/b] marks a day done, [b]?[/b] lists every key.
 """
+
+
+def report_job(period: str) -> Callable[[Session], ReportWritten | ReportFailed]:
+    """Write the PDF report of this week or month into the working directory (``habit report``'s default)."""
+
+    def job(s: Session) -> ReportWritten | ReportFailed:
+        kind: PeriodKind = "month" if period == "month" else "week"
+        try:
+            path, pages = reporting.write_report(s.store, s.today, kind)
+        except HabitError as exc:
+            return ReportFailed(str(exc))
+        except OSError as exc:  # e.g. the working directory was removed
+            return ReportFailed(f"cannot write the report: {exc.strerror or exc}")
+        return ReportWritten(path, pages)
+
+    return job
 
 
 def board_job(days_back: int, *, include_archived: bool) -> Callable[[Session], BoardLoaded]:
@@ -70,6 +92,8 @@ class BoardScreen(Screen[None]):
         Binding("K,shift+up", "move(-1)", "Move up", show=False),
         Binding("J,shift+down", "move(1)", "Move down", show=False),
         Binding("z", "toggle_archived", "Show archived", show=False),
+        Binding("r", "report('week')", "Report", show=False),
+        Binding("R", "report('month')", "Monthly report", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -88,6 +112,8 @@ class BoardScreen(Screen[None]):
         self._painted = False
         self._select_after_load: str | None = None
         self._day_after_load: date | None = None
+        self._announced: set[tuple[str, str, int]] = set()
+        """Milestones already announced in this session: (habit id, kind, length)."""
 
     def compose(self) -> ComposeResult:
         yield BoardGrid(id="board")
@@ -149,6 +175,12 @@ class BoardScreen(Screen[None]):
         self._update_status()
         if message.notice:
             self.notify(message.notice, timeout=2, markup=False)
+        reached = message.milestone
+        if reached is not None:
+            key = (message.habit_id, reached.kind, reached.length)
+            if key not in self._announced:  # undoing and redoing a day does not announce it again
+                self._announced.add(key)
+                self.notify(reached.message, title="★ Milestone", timeout=6, markup=False)
 
     def on_habit_changed(self, message: HabitChanged) -> None:
         if message.notice:
@@ -284,8 +316,11 @@ class BoardScreen(Screen[None]):
         hid = row.habit.id
 
         def job(s: Session) -> RowLoaded:
-            change(s, current_habit(s.store, hid))
-            return RowLoaded(hid, load_row(s.store, hid, s.today, first, last))
+            habit = current_habit(s.store, hid)
+            before = s.store.checkins(hid)
+            change(s, habit)
+            reached = reporting.milestone_of_checkin(habit, before, s.store.checkins(hid), s.today)
+            return RowLoaded(hid, load_row(s.store, hid, s.today, first, last), milestone=reached)
 
         backend_of(self).submit(self, job, habit_id=hid)
 
@@ -358,3 +393,16 @@ class BoardScreen(Screen[None]):
         self.show_archived = not self.show_archived
         self.notify("Showing archived habits" if self.show_archived else "Hiding archived habits", timeout=2)
         self.reload()
+
+    # ----- reports -----------------------------------------------------------
+    def action_report(self, period: str) -> None:
+        """Write this week's (or month's) PDF report on the database thread, then say where it went."""
+        self.notify(f"Writing the {PERIOD_WORDS.get(period, period)} report…", timeout=2)
+        backend_of(self).submit(self, report_job(period))
+
+    def on_report_written(self, message: ReportWritten) -> None:
+        pages = f"{message.pages} page{'s' if message.pages != 1 else ''}"
+        self.notify(f"Report written to {message.path} ({pages})", title="Report", timeout=8, markup=False)
+
+    def on_report_failed(self, message: ReportFailed) -> None:
+        self.notify(message.error, title="Report not written", severity="error", timeout=8, markup=False)

@@ -15,9 +15,11 @@ from habit_tui.errors import NotFoundError
 from habit_tui.services.board import current_habit
 from habit_tui.services.context import Session
 from habit_tui.services.habits import describe_checkin
+from habit_tui.services.reporting import habit_facts_for
 from habit_tui.services.views import HabitDetail, habit_detail, rate_by
 from habit_tui.tui.backend import backend_of
 from habit_tui.tui.messages import ArchiveRequested, DeleteRequested, DetailLoaded, EditRequested, Rates
+from habit_tui.tui.widgets.coach_panel import CoachPanel
 from habit_tui.tui.widgets.heatmap import Heatmap
 from habit_tui.tui.widgets.score_chart import ScoreChart
 from sync_protocol.domain.habit import Habit
@@ -116,6 +118,8 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static(Text(self.habit.name, style="bold"), id="summary")
+            yield Static("Coach", classes="section")
+            yield CoachPanel(id="coach")
             yield Static("Last year", classes="section")
             yield Heatmap(id="heatmap")
             yield Static("Score over the last year", classes="section")
@@ -139,7 +143,10 @@ class DetailScreen(Screen[None]):
                 return DetailLoaded(None, [], [])
             d = habit_detail(s.store, habit, s.today)
             return DetailLoaded(
-                d, rate_by(d, "week", RATE_PERIODS, s.today), rate_by(d, "month", RATE_PERIODS, s.today)
+                d,
+                rate_by(d, "week", RATE_PERIODS, s.today),
+                rate_by(d, "month", RATE_PERIODS, s.today),
+                habit_facts_for(s.store, habit, s.today),
             )
 
         backend_of(self).submit(self, job)
@@ -157,6 +164,7 @@ class DetailScreen(Screen[None]):
         self.query_one(ScoreChart).set_series(d.score_series)
         self._draw_rates()
         self.query_one("#notes", Static).update(notes_text(d))
+        self.query_one(CoachPanel).show(message.facts, backend_of(self).session.config, archived=d.habit.archived)
 
     def on_resize(self) -> None:
         self._draw_rates()

@@ -30,6 +30,7 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
             ("D", "delete the habit and its history (asks first)"),
             ("K  J  shift+↑  shift+↓", "move the habit up / down"),
             ("z", "show or hide archived habits"),
+            ("r  R", "PDF report of this week / month (current dir)"),
             ("mouse", "click a cell to select it, click again to toggle"),
             ("q", "quit"),
         ],
@@ -65,8 +66,8 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         "Everywhere",
         [
             ("?", "this help"),
-            ("ctrl+p", "command palette: add, edit, detail, open a habit, theme…"),
-            ("T", "switch between light and dark theme"),
+            ("ctrl+p", "command palette: add, edit, detail, open a habit, report, theme…"),
+            ("T", "switch between light and dark theme (remembered)"),
             ("ctrl+q", "quit"),
         ],
     ),

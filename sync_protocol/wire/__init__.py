@@ -1,1 +1,69 @@
-"""sync_protocol.wire."""
+"""Every message on the wire between a client and the sync server, and the protocol version.
+
+The server uses these as its request and response models; clients use the same ones.
+"""
+
+from sync_protocol.wire.auth import (
+    DeviceOut,
+    RefreshRequest,
+    RegisterRequest,
+    Role,
+    TokenResponse,
+    UserPublic,
+    UserUpdate,
+)
+from sync_protocol.wire.errors import ErrorBody, ErrorCode, ErrorResponse
+from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, HabitOut, HabitPage, HabitUpdate
+from sync_protocol.wire.sync import (
+    STREAM_HINT_EVENT,
+    EventIn,
+    EventOut,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    PushResult,
+    StatusResponse,
+    StreamHint,
+)
+from sync_protocol.wire.version import (
+    MAX_BODY_BYTES,
+    MAX_PULL_LIMIT,
+    MAX_PUSH_EVENTS,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SUPPORTED_PROTOCOLS,
+)
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_PULL_LIMIT",
+    "MAX_PUSH_EVENTS",
+    "PROTOCOL_HEADER",
+    "PROTOCOL_VERSION",
+    "STREAM_HINT_EVENT",
+    "SUPPORTED_PROTOCOLS",
+    "CheckinOut",
+    "CompleteRequest",
+    "DeviceOut",
+    "ErrorBody",
+    "ErrorCode",
+    "ErrorResponse",
+    "EventIn",
+    "EventOut",
+    "HabitCreate",
+    "HabitOut",
+    "HabitPage",
+    "HabitUpdate",
+    "PullResponse",
+    "PushRequest",
+    "PushResponse",
+    "PushResult",
+    "RefreshRequest",
+    "RegisterRequest",
+    "Role",
+    "StatusResponse",
+    "StreamHint",
+    "TokenResponse",
+    "UserPublic",
+    "UserUpdate",
+]

@@ -1,0 +1,57 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from habit_server.api import errors
+from habit_server.api.middleware import BodyLimitMiddleware, ProtocolMiddleware
+from habit_server.api.routes import admin, auth, habits, health, sync, users
+from habit_server.runtime import Runtime
+from habit_server.settings import Settings
+from sync_protocol.wire.version import API_PREFIX, PROTOCOL_VERSION
+
+log = logging.getLogger("habit_server")
+
+DESCRIPTION = f"""
+The sync server of the terminal habit tracker, and the REST API of the original product.
+
+* **Sync protocol v{PROTOCOL_VERSION}**: `GET /sync/status`, `POST /sync/events`, `GET /sync/events?after=&limit=`,
+  `GET /sync/stream` (Server-Sent Events). Every response carries `X-Habit-Protocol`.
+* **Auth**: register with `POST /users`, log in with `POST /security/token` (OAuth2 password form),
+  send `Authorization: Bearer <access_token>`.
+* Errors are `{{"error": {{"code": ..., "message": ...}}}}` with a stable `code`.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    runtime = Runtime.create(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title="habit-server", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.runtime = runtime
+    errors.install(app)
+    for router in (sync.router, auth.router, users.router, habits.router, admin.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(ProtocolMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory habit_server.api.app:app_from_env`` (what ``habit-server`` runs)."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)

@@ -1,0 +1,44 @@
+"""Annotated dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from habit_server.runtime import Runtime
+from habit_server.services import auth
+from habit_server.services.errors import Unauthorized
+from habit_server.services.principal import Principal
+from sync_protocol.wire.errors import ErrorCode
+from sync_protocol.wire.version import TOKEN_PATH
+
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH, auto_error=False)
+
+
+async def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def current_principal(rt: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    if not token:
+        raise Unauthorized(ErrorCode.NOT_AUTHENTICATED, "log in first: send 'Authorization: Bearer <access token>'")
+    return await auth.authenticate(rt, token)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+async def today_param(
+    today: Annotated[date | None, Query(description="Your calendar day (default: the server's).")] = None,
+) -> date:
+    return today or date.today()
+
+
+Today = Annotated[date, Depends(today_param)]

@@ -1,0 +1,83 @@
+"""Every error leaves as ``{"error": {"code", "message"}}`` with a precise status; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from habit_server.services.errors import ServiceError
+from sync_protocol.wire.errors import ErrorCode
+
+log = logging.getLogger("habit_server.api")
+
+_HTTP_CODES = {
+    400: ErrorCode.MALFORMED_JSON,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.BODY_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def error_response(
+    status: int,
+    code: ErrorCode,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code.value, "message": message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return error_response(exc.status, exc.code, exc.message, details=exc.details, headers=exc.headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(400, ErrorCode.MALFORMED_JSON, "the request body is not valid JSON")
+    if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "events") for e in errors):
+        return error_response(
+            413, ErrorCode.TOO_MANY_EVENTS, "a push holds at most 500 events; send the rest in further pushes"
+        )
+    # Never echo the input back: it may hold a password.
+    details = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in errors[:50]
+    ]
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    where = ".".join(first["loc"][1:] if len(first["loc"]) > 1 else first["loc"])
+    return error_response(422, ErrorCode.VALIDATION_ERROR, f"{where}: {first['msg']}".strip(": "), details=details)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, ErrorCode.VALIDATION_ERROR)
+    message = exc.detail if isinstance(exc.detail, str) else code.value.replace("_", " ")
+    return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, ErrorCode.INTERNAL_ERROR, "internal error; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,101 @@
+"""Habits over REST, as in the original product. Every write becomes a sync event."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from habit_server.api.caching import cached_json
+from habit_server.api.deps import CurrentUser, RuntimeDep, Today
+from habit_server.services import habits
+from sync_protocol.wire.errors import ErrorResponse
+from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, HabitOut, HabitPage, HabitUpdate
+
+router = APIRouter(prefix="/habits", tags=["habits"])
+E: dict[str, Any] = {"model": ErrorResponse}
+ERRORS: dict[int | str, dict[str, Any]] = {401: E, 404: E, 422: E}
+
+
+@router.get("", response_model=HabitPage, responses={401: E, 422: E})
+async def list_habits(
+    *,
+    rt: RuntimeDep,
+    who: CurrentUser,
+    request: Request,
+    today: Today,
+    skip: Annotated[int, Query(ge=0, le=10**6)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    include_archived: bool = False,
+) -> Response:
+    """Your habits with streaks and scores, ordered by position then name."""
+    return await cached_json(
+        rt,
+        who,
+        request,
+        today,
+        lambda: habits.list_habits(rt, who, skip=skip, limit=limit, include_archived=include_archived, today=today),
+    )
+
+
+@router.post("", status_code=201, response_model=HabitOut, responses={401: E, 409: E, 422: E})
+async def create_habit(rt: RuntimeDep, who: CurrentUser, body: HabitCreate, today: Today) -> HabitOut:
+    return await habits.create_habit(rt, who, body, today)
+
+
+@router.get("/at-risk", response_model=list[HabitOut], responses={401: E, 422: E})
+async def at_risk(
+    rt: RuntimeDep,
+    who: CurrentUser,
+    request: Request,
+    today: Today,
+    days: Annotated[int | None, Query(ge=1, le=3650, description="Also: not done for this many days.")] = None,
+) -> Response:
+    """Habits whose streak breaks unless done this period, or not done for ``days`` days."""
+    return await cached_json(rt, who, request, today, lambda: habits.at_risk(rt, who, days, today))
+
+
+@router.get("/{habit_id}", response_model=HabitOut, responses=ERRORS)
+async def get_habit(rt: RuntimeDep, who: CurrentUser, request: Request, habit_id: str, today: Today) -> Response:
+    return await cached_json(rt, who, request, today, lambda: habits.get_habit(rt, who, habit_id, today))
+
+
+@router.put("/{habit_id}", response_model=HabitOut, responses={**ERRORS, 409: E})
+async def update_habit(rt: RuntimeDep, who: CurrentUser, habit_id: str, body: HabitUpdate, today: Today) -> HabitOut:
+    return await habits.update_habit(rt, who, habit_id, body, today)
+
+
+@router.delete("/{habit_id}", status_code=204, responses=ERRORS)
+async def delete_habit(rt: RuntimeDep, who: CurrentUser, habit_id: str) -> Response:
+    await habits.delete_habit(rt, who, habit_id)
+    return Response(status_code=204)
+
+
+@router.post("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
+async def complete(
+    rt: RuntimeDep,
+    who: CurrentUser,
+    habit_id: str,
+    today: Today,
+    body: Annotated[CompleteRequest | None, Body()] = None,
+) -> HabitOut:
+    """Mark done (default today; ``value`` for measurable habits), or ``skip``."""
+    return await habits.complete(rt, who, habit_id, body or CompleteRequest(), today)
+
+
+@router.delete("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
+async def uncomplete(
+    rt: RuntimeDep,
+    who: CurrentUser,
+    habit_id: str,
+    today: Today,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> HabitOut:
+    """Clear the check-in of a day (default today)."""
+    return await habits.uncomplete(rt, who, habit_id, day, today)
+
+
+@router.get("/{habit_id}/checkins", response_model=list[CheckinOut], responses=ERRORS)
+async def checkins(rt: RuntimeDep, who: CurrentUser, habit_id: str) -> list[CheckinOut]:
+    return await habits.checkins(rt, who, habit_id)

@@ -1,0 +1,91 @@
+"""Sync endpoints (DESIGN.md section 3): status, push, pull, and the hint stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from habit_server.api.deps import CurrentUser, RuntimeDep
+from habit_server.services import log
+from habit_server.services.errors import RateLimited
+from sync_protocol.wire.errors import ErrorResponse
+from sync_protocol.wire.sync import (
+    STREAM_HINT_EVENT,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    StatusResponse,
+    StreamHint,
+)
+from sync_protocol.wire.version import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+
+
+@router.get("/status", response_model=StatusResponse, responses=ERRORS)
+async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
+    """The identity of this user's log and its newest ``server_seq``."""
+    return await log.status(rt, who.user_id)
+
+
+@router.post(
+    "/events",
+    response_model=PushResponse,
+    responses={**ERRORS, 400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+)
+async def push(rt: RuntimeDep, who: CurrentUser, body: PushRequest) -> Response:
+    """Store up to 500 events (idempotent by ``event_id``); one result per event, in order."""
+    retry = await rt.limiter.hit(f"push:{who.key}", rt.settings.pushes_per_minute)
+    if retry is not None:
+        raise RateLimited(retry)
+    result = await log.push(rt, who.user_id, body.events)
+    return Response(result.model_dump_json(), media_type="application/json")
+
+
+@router.get("/events", response_model=PullResponse, responses=ERRORS)
+async def pull(
+    rt: RuntimeDep,
+    who: CurrentUser,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="The cursor: last server_seq seen.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+) -> Response:
+    """Events after ``after`` in ``server_seq`` order, a page at a time."""
+    return Response(await log.pull_json(rt, who.user_id, after, limit), media_type="application/json")
+
+
+def _sse(head: int) -> bytes:
+    data = StreamHint(head_seq=head).model_dump_json()
+    return f"event: {STREAM_HINT_EVENT}\nid: {head}\ndata: {data}\n\n".encode()
+
+
+@router.get(
+    "/stream",
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+)
+async def stream(rt: RuntimeDep, who: CurrentUser) -> StreamingResponse:
+    """Server-Sent Events: a ``hint`` with the current ``head_seq`` now and after every change.
+
+    Hints may be coalesced or repeated; on each, pull from your cursor. A comment line is sent
+    every ``STREAM_KEEPALIVE_SECONDS`` to keep proxies from closing the connection.
+    """
+    keepalive = rt.settings.stream_keepalive_seconds
+
+    async def events() -> AsyncIterator[bytes]:
+        with rt.hub.subscribe(who.key) as queue:
+            yield _sse(await log.head(rt, who.user_id))
+            while True:
+                try:
+                    hint = await asyncio.wait_for(queue.get(), timeout=keepalive)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                yield _sse(hint if hint is not None else await log.head(rt, who.user_id))
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

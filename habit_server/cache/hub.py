@@ -1,0 +1,148 @@
+"""Hints that a user's log grew, for the Server-Sent Events streams of every server process.
+
+A publish reaches this process's streams directly and every other process through Redis
+pub/sub on ``{prefix}user:{id}`` (the message is ``{instance}:{head_seq}``; a process ignores
+its own). Without Redis, or while it is down, hints reach this process only; when the
+listener reconnects, every local stream is told to re-read its head (a hint of ``None``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from habit_server.cache.link import RedisLink, RedisUnavailable
+
+log = logging.getLogger("habit_server.hub")
+
+Hint = int | None
+
+
+class Hub:
+    def __init__(self, link: RedisLink) -> None:
+        self.link = link
+        self.instance = uuid.uuid4().hex[:12]
+        self._subs: dict[str, set[asyncio.Queue[Hint]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._pubsub: PubSub | None = None
+        self._stopping = False
+        self.listening = asyncio.Event()
+
+    def channel(self, user_id: str) -> str:
+        return self.link.key("user", user_id)
+
+    @contextlib.contextmanager
+    def subscribe(self, user_id: str) -> Iterator[asyncio.Queue[Hint]]:
+        queue: asyncio.Queue[Hint] = asyncio.Queue(maxsize=1)
+        self._subs.setdefault(user_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            subs = self._subs.get(user_id)
+            if subs is not None:
+                subs.discard(queue)
+                if not subs:
+                    del self._subs[user_id]
+
+    async def publish(self, user_id: str, head_seq: int, also_incr: str | None = None) -> bool:
+        """Hint every stream of the user. With ``also_incr``, bump that key in the same round trip;
+        returns whether Redis took both (False: Redis is absent or down)."""
+        self._deliver(user_id, head_seq)
+        message = f"{self.instance}:{head_seq}"
+
+        async def send(r: Redis) -> None:
+            async with r.pipeline(transaction=False) as pipe:
+                pipe.publish(self.channel(user_id), message)
+                if also_incr is not None:
+                    pipe.incr(also_incr)
+                await pipe.execute()
+
+        try:
+            await self.link.run(send)
+        except RedisUnavailable:
+            return False
+        return also_incr is not None
+
+    def _deliver(self, user_id: str, hint: Hint) -> None:
+        for queue in self._subs.get(user_id, ()):
+            _offer(queue, hint)
+
+    def _deliver_all(self, hint: Hint) -> None:
+        for subs in self._subs.values():
+            for queue in subs:
+                _offer(queue, hint)
+
+    async def start(self) -> None:
+        if self.link.configured and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._listen())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.2)
+        if not task.done() and self._pubsub is not None:
+            # redis-py can sit on a cancelled read; cutting its connection wakes it up.
+            connection = self._pubsub.connection
+            if connection is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await connection.disconnect()
+            await asyncio.wait({task}, timeout=2.0)
+
+    async def _listen(self) -> None:
+        client = self.link.client
+        assert client is not None
+        pattern = self.link.key("user", "*")
+        prefix_len = len(self.link.key("user", ""))
+        first = True
+        while not self._stopping:
+            pubsub = self._pubsub = client.pubsub()
+            try:
+                await pubsub.psubscribe(pattern)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "pmessage":
+                        self._on_message(message["channel"], message["data"], prefix_len)
+                    elif kind == "psubscribe":  # Redis confirmed: from now on no hint is missed
+                        self.link.mark_up()
+                        self.listening.set()
+                        if not first:
+                            self._deliver_all(None)
+                        first = False
+            except (RedisError, OSError) as exc:
+                self.listening.clear()
+                if self._stopping:
+                    return
+                self.link.mark_down(exc)
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _on_message(self, channel: bytes | str, data: bytes | str, prefix_len: int) -> None:
+        channel_text = channel.decode() if isinstance(channel, bytes) else channel
+        text = data.decode() if isinstance(data, bytes) else data
+        instance, _, head = text.partition(":")
+        if instance == self.instance:
+            return
+        try:
+            hint: Hint = int(head)
+        except ValueError:
+            hint = None
+        self._deliver(channel_text[prefix_len:], hint)
+
+
+def _offer(queue: asyncio.Queue[Hint], hint: Hint) -> None:
+    """Keep only the newest hint: a slow stream needs to know the head, not every step."""
+    with contextlib.suppress(asyncio.QueueEmpty):
+        queue.get_nowait()
+    queue.put_nowait(hint)

@@ -1,0 +1,140 @@
+"""SQLAlchemy 2 models. They never leave habit_server: services hand out plain values."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(40))
+    username_key: Mapped[str] = mapped_column(String(40), unique=True, comment="lower-cased username")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    nickname: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="user")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, comment="identity of this user's log")
+    head_seq: Mapped[int] = mapped_column(BigInteger, default=0, comment="newest server_seq; row-locked on write")
+    clock: Mapped[int] = mapped_column(BigInteger, default=0, comment="the server's HLC for this user")
+
+
+class Device(Base):
+    """A logged-in device: it holds one refresh token, rotated on every refresh."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    refresh_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    refresh_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event_seq: Mapped[int] = mapped_column(BigInteger, default=0, comment="device_seq of REST-made events")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StoredEvent(Base):
+    """The per-user append-only log. ``server_seq`` is gapless per user."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("user_id", "event_id", name="uq_events_user_event"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(String(36))
+    device_id: Mapped[str] = mapped_column(String(64))
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    hlc: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(64))
+    schema: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text, comment="the payload as compact JSON")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HabitRow(Base):
+    """A habit as materialised from the log, with the stamp of each field's winning event."""
+
+    __tablename__ = "habits"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="yes_no")
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    target: Mapped[float] = mapped_column(Float, default=1.0)
+    target_type: Mapped[str] = mapped_column(String(16), default="at_least")
+    schedule: Mapped[str] = mapped_column(String(40), default="daily")
+    tags: Mapped[str] = mapped_column(Text, default="[]")
+    color: Mapped[str] = mapped_column(String(20), default="")
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[str] = mapped_column(String(10), default="")
+    created: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    stamps: Mapped[str] = mapped_column(Text, default="{}", comment="field -> [hlc, device_id, event_id]")
+
+
+class CheckinRow(Base):
+    """One slot per (habit, date), with the stamp of the event that wrote it."""
+
+    __tablename__ = "checkins"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    habit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+    hlc: Mapped[int] = mapped_column(BigInteger)
+    device_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+# Core handles on the tables, for the services' SQL expressions.
+USERS = cast(Table, User.__table__)
+DEVICES = cast(Table, Device.__table__)
+EVENTS = cast(Table, StoredEvent.__table__)
+HABITS = cast(Table, HabitRow.__table__)
+CHECKINS = cast(Table, CheckinRow.__table__)

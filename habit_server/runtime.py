@@ -1,0 +1,51 @@
+"""Everything a running server holds: settings, the database engine and the Redis-backed helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from habit_server.cache.hub import Hub
+from habit_server.cache.link import RedisLink
+from habit_server.cache.ratelimit import RateLimiter
+from habit_server.cache.responses import ResponseCache
+from habit_server.db.engine import make_engine
+from habit_server.services.passwords import Passwords
+from habit_server.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    link: RedisLink
+    hub: Hub
+    limiter: RateLimiter
+    cache: ResponseCache
+    passwords: Passwords
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        link = RedisLink(settings.redis_url, settings.redis_prefix)
+        return cls(
+            settings=settings,
+            engine=make_engine(settings.database_url, pool_size=settings.db_pool_size),
+            link=link,
+            hub=Hub(link),
+            limiter=RateLimiter(link),
+            cache=ResponseCache(link, settings.cache_ttl_seconds),
+            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def start(self) -> None:
+        await self.hub.start()
+
+    async def close(self) -> None:
+        await self.hub.stop()
+        await self.link.close()
+        await self.engine.dispose()

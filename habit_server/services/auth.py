@@ -1,0 +1,221 @@
+"""Accounts and sessions: register, log in, refresh with rotation, check tokens, devices."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from habit_server.db.models import DEVICES, USERS
+from habit_server.runtime import Runtime
+from habit_server.services import tokens
+from habit_server.services.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
+from habit_server.services.passwords import check_policy
+from habit_server.services.principal import Principal
+from habit_server.services.users import aware, public
+from sync_protocol.wire.auth import DeviceOut, RegisterRequest, TokenResponse, UserPublic
+from sync_protocol.wire.errors import ErrorCode
+
+log = logging.getLogger("habit_server.auth")
+
+U = USERS
+D = DEVICES
+
+BAD_LOGIN = "incorrect username or password"
+
+
+async def register(rt: Runtime, req: RegisterRequest) -> UserPublic:
+    check_policy(req.password, req.username)
+    hashed = await rt.passwords.hash(req.password)
+    now = datetime.now(UTC)
+    values = {
+        "id": uuid.uuid4(),
+        "username": req.username,
+        "username_key": req.username.lower(),
+        "email": req.email.strip(),
+        "nickname": req.nickname.strip(),
+        "password_hash": hashed,
+        "role": "user",
+        "disabled": False,
+        "created_at": now,
+        "store_id": uuid.uuid4(),
+        "head_seq": 0,
+        "clock": 0,
+    }
+    try:
+        async with rt.engine.begin() as conn:
+            await conn.execute(insert(U).values(**values))
+    except IntegrityError:
+        raise Conflict(ErrorCode.USERNAME_TAKEN, "this username is taken") from None
+    log.info("registered user %s", values["id"])
+    return public(values)
+
+
+async def login(rt: Runtime, username: str, password: str, device_name: str, client: str) -> TokenResponse:
+    per_user = rt.settings.login_attempts_per_minute
+    retry = await rt.limiter.hit(f"login:{client}:{username.lower()}", per_user)
+    if retry is None:  # and one address trying many usernames
+        retry = await rt.limiter.hit(f"login-ip:{client}", per_user * 10)
+    if retry is not None:
+        raise RateLimited(retry)
+    async with rt.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(U.c.id, U.c.password_hash, U.c.disabled).where(U.c.username_key == username.lower())
+            )
+        ).first()
+    ok = await rt.passwords.verify(password, row[1] if row else None)
+    if row is None or not ok:
+        raise Unauthorized(ErrorCode.INVALID_CREDENTIALS, BAD_LOGIN)
+    if row[2]:
+        raise Forbidden(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+    user_id: uuid.UUID = row[0]
+    device_id = uuid.uuid4()
+    refresh, digest = tokens.make_refresh(device_id)
+    now = datetime.now(UTC)
+    async with rt.engine.begin() as conn:
+        await conn.execute(
+            insert(D).values(
+                id=device_id,
+                user_id=user_id,
+                name=(device_name.strip() or "device")[:80],
+                refresh_hash=digest,
+                previous_hash=None,
+                refresh_expires_at=now + timedelta(days=rt.settings.refresh_token_days),
+                event_seq=0,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+    log.info("user %s logged in on device %s", user_id, device_id)
+    return _tokens(rt, user_id, device_id, refresh)
+
+
+def _tokens(rt: Runtime, user_id: uuid.UUID, device_id: uuid.UUID, refresh: str) -> TokenResponse:
+    minutes = rt.settings.access_token_minutes
+    return TokenResponse(
+        access_token=tokens.make_access(rt.settings.key, user_id, device_id, minutes),
+        expires_in=minutes * 60,
+        refresh_token=refresh,
+        device_id=str(device_id),
+        user_id=str(user_id),
+    )
+
+
+async def refresh(rt: Runtime, token: str) -> TokenResponse:
+    device_id, digest = tokens.read_refresh(token)
+    now = datetime.now(UTC)
+    async with rt.engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    D.c.user_id,
+                    D.c.refresh_hash,
+                    D.c.previous_hash,
+                    D.c.refresh_expires_at,
+                    D.c.revoked_at,
+                    U.c.disabled,
+                )
+                .join(U, U.c.id == D.c.user_id)
+                .where(D.c.id == device_id)
+            )
+        ).first()
+        if row is None:
+            raise Unauthorized(ErrorCode.INVALID_TOKEN, "the refresh token is not valid")
+        user_id, current, previous, expires, revoked, disabled = row
+        if revoked is not None:
+            raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this device was logged out; log in again")
+        if digest == previous:
+            await conn.execute(update(D).where(D.c.id == device_id).values(revoked_at=now))
+    if digest == previous:  # raised after the commit, so the revocation stays
+        log.warning("refresh token reused on device %s: device revoked", device_id)
+        raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this refresh token was already used; the device is logged out")
+    async with rt.engine.begin() as conn:
+        if digest != current:
+            raise Unauthorized(ErrorCode.INVALID_TOKEN, "the refresh token is not valid")
+        if aware(expires) < now:
+            raise Unauthorized(ErrorCode.TOKEN_EXPIRED, "the refresh token has expired; log in again")
+        if disabled:
+            raise Forbidden(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+        new_token, new_digest = tokens.make_refresh(device_id)
+        done = await conn.execute(
+            update(D)
+            .where(D.c.id == device_id, D.c.refresh_hash == digest)
+            .values(
+                refresh_hash=new_digest,
+                previous_hash=digest,
+                last_seen_at=now,
+                refresh_expires_at=now + timedelta(days=rt.settings.refresh_token_days),
+            )
+        )
+        if done.rowcount != 1:
+            raise Unauthorized(ErrorCode.INVALID_TOKEN, "the refresh token is not valid")
+    return _tokens(rt, user_id, device_id, new_token)
+
+
+_WHO = (
+    select(U.c.username, U.c.role, U.c.disabled, D.c.revoked_at)
+    .join(D, D.c.user_id == U.c.id)
+    .where(U.c.id == bindparam("user_id"), D.c.id == bindparam("device_id"))
+)
+
+
+_WHO_PG = (
+    "SELECT u.username, u.role, u.disabled, d.revoked_at FROM users u JOIN devices d ON d.user_id = u.id"
+    " WHERE u.id = $1 AND d.id = $2"
+)
+
+
+async def authenticate(rt: Runtime, token: str) -> Principal:
+    """The caller of an access token; every request pays for this, so on PostgreSQL it skips SQLAlchemy."""
+    claims = tokens.read_access(rt.settings.key, token)
+    async with rt.engine.connect() as conn:
+        if rt.is_sqlite:
+            row: Any = (await conn.execute(_WHO, {"user_id": claims.user_id, "device_id": claims.device_id})).first()
+        else:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
+            row = await raw.fetchrow(_WHO_PG, claims.user_id, claims.device_id)
+    if row is None:
+        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the access token is not valid")
+    username, role, disabled, revoked = row
+    if revoked is not None:
+        raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this device was logged out; log in again")
+    if disabled:
+        raise Forbidden(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+    return Principal(claims.user_id, claims.device_id, username, role)
+
+
+async def revoke_device(rt: Runtime, who: Principal, device_id: uuid.UUID) -> None:
+    async with rt.engine.begin() as conn:
+        done = await conn.execute(
+            update(D)
+            .where(D.c.id == device_id, D.c.user_id == who.user_id)
+            .values(revoked_at=func.coalesce(D.c.revoked_at, datetime.now(UTC)))
+        )
+    if done.rowcount != 1:
+        raise NotFound("device")
+    log.info("user %s revoked device %s", who.user_id, device_id)
+
+
+async def devices(rt: Runtime, who: Principal) -> list[DeviceOut]:
+    async with rt.engine.connect() as conn:
+        rows = await conn.execute(
+            select(D.c.id, D.c.name, D.c.created_at, D.c.last_seen_at, D.c.revoked_at)
+            .where(D.c.user_id == who.user_id)
+            .order_by(D.c.created_at, D.c.id)
+        )
+        return [
+            DeviceOut(
+                id=str(r[0]),
+                name=r[1],
+                created_at=aware(r[2]),
+                last_seen_at=aware(r[3]) if r[3] is not None else None,
+                revoked=r[4] is not None,
+                current=r[0] == who.device_id,
+            )
+            for r in rows
+        ]

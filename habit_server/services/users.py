@@ -1,0 +1,190 @@
+"""Accounts: the user's own profile, GDPR export and deletion, and admin management."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from habit_server.db.models import CHECKINS, DEVICES, EVENTS, HABITS, USERS
+from habit_server.runtime import Runtime
+from habit_server.services.errors import Forbidden, NotFound, Unauthorized
+from habit_server.services.principal import Principal
+from sync_protocol.wire.auth import Role, UserPublic, UserUpdate
+from sync_protocol.wire.errors import ErrorCode
+
+log = logging.getLogger("habit_server.users")
+
+U = USERS
+_PUBLIC = (U.c.id, U.c.username, U.c.email, U.c.nickname, U.c.role, U.c.disabled, U.c.created_at)
+
+
+def public(row: Mapping[Any, Any]) -> UserPublic:
+    return UserPublic(
+        id=str(row["id"]),
+        username=row["username"],
+        email=row["email"],
+        nickname=row["nickname"],
+        role=Role(row["role"]),
+        disabled=bool(row["disabled"]),
+        created_at=aware(row["created_at"]),
+    )
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored one is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def _one(conn: AsyncConnection, user_id: uuid.UUID) -> UserPublic | None:
+    row = (await conn.execute(select(*_PUBLIC).where(U.c.id == user_id))).mappings().first()
+    return public(row) if row else None
+
+
+async def me(rt: Runtime, who: Principal) -> UserPublic:
+    async with rt.engine.connect() as conn:
+        user = await _one(conn, who.user_id)
+    if user is None:
+        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
+    return user
+
+
+async def update_me(rt: Runtime, who: Principal, change: UserUpdate) -> UserPublic:
+    from habit_server.services.passwords import check_policy
+
+    values: dict[str, Any] = {}
+    if change.email is not None:
+        values["email"] = change.email.strip()
+    if change.nickname is not None:
+        values["nickname"] = change.nickname.strip()
+    if change.password is not None:
+        check_policy(change.password, who.username)
+        async with rt.engine.connect() as conn:
+            current = (await conn.execute(select(U.c.password_hash).where(U.c.id == who.user_id))).scalar()
+        if change.current_password is None or not await rt.passwords.verify(change.current_password, current):
+            raise Forbidden(ErrorCode.INVALID_CREDENTIALS, "current_password is missing or wrong")
+        values["password_hash"] = await rt.passwords.hash(change.password)
+    if values:
+        async with rt.engine.begin() as conn:
+            await conn.execute(update(U).where(U.c.id == who.user_id).values(**values))
+    return await me(rt, who)
+
+
+async def delete_me(rt: Runtime, who: Principal) -> None:
+    """Delete the account and everything it owns (GDPR erasure)."""
+    async with rt.engine.begin() as conn:
+        for table in (CHECKINS, HABITS, EVENTS, DEVICES):
+            await conn.execute(delete(table).where(table.c.user_id == who.user_id))
+        await conn.execute(delete(U).where(U.c.id == who.user_id))
+    await rt.cache.invalidate(who.key)
+    log.info("user %s deleted their account", who.user_id)
+
+
+async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
+    """Everything the server holds about the user, as JSON-ready data (GDPR access)."""
+    H, C, E, D = HABITS, CHECKINS, EVENTS, DEVICES
+    async with rt.engine.connect() as conn:
+        user = await _one(conn, who.user_id)
+        devices = (
+            await conn.execute(
+                select(D.c.id, D.c.name, D.c.created_at, D.c.last_seen_at, D.c.revoked_at).where(
+                    D.c.user_id == who.user_id
+                )
+            )
+        ).mappings()
+        device_list = [{**d, "id": str(d["id"])} for d in devices]
+        habits = (await conn.execute(select(H).where(H.c.user_id == who.user_id).order_by(H.c.id))).mappings().all()
+        checkins = (
+            await conn.execute(
+                select(C.c.habit_id, C.c.date, C.c.value, C.c.skipped, C.c.note)
+                .where(C.c.user_id == who.user_id, C.c.cleared.is_(False))
+                .order_by(C.c.habit_id, C.c.date)
+            )
+        ).all()
+        events = (
+            await conn.execute(
+                select(
+                    E.c.server_seq,
+                    E.c.event_id,
+                    E.c.device_id,
+                    E.c.device_seq,
+                    E.c.hlc,
+                    E.c.kind,
+                    E.c.schema,
+                    E.c.payload,
+                )
+                .where(E.c.user_id == who.user_id)
+                .order_by(E.c.server_seq)
+            )
+        ).mappings()
+        event_list = [{**e, "payload": json.loads(e["payload"])} for e in events]
+    if user is None:
+        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
+    by_habit: dict[str, list[dict[str, Any]]] = {}
+    for hid, day, value, skipped, note in checkins:
+        by_habit.setdefault(hid, []).append({"date": day, "value": value, "skipped": bool(skipped), "note": note})
+    habit_list = [
+        {
+            **{k: v for k, v in h.items() if k not in ("user_id", "stamps", "created", "tags")},
+            "tags": json.loads(h["tags"]),
+            "checkins": by_habit.get(h["id"], []),
+        }
+        for h in habits
+        if h["created"] and not h["deleted"]
+    ]
+    return {
+        "user": user.model_dump(mode="json"),
+        "devices": device_list,
+        "habits": habit_list,
+        "events": event_list,
+    }
+
+
+# ----- admin ------------------------------------------------------------------------------------
+def require_admin(who: Principal) -> None:
+    if not who.is_admin:
+        raise Forbidden(ErrorCode.FORBIDDEN, "only admins may do this")
+
+
+async def list_users(rt: Runtime, who: Principal, skip: int, limit: int) -> tuple[list[UserPublic], int]:
+    require_admin(who)
+    async with rt.engine.connect() as conn:
+        total = int((await conn.execute(select(func.count()).select_from(U))).scalar_one())
+        rows = (
+            await conn.execute(select(*_PUBLIC).order_by(U.c.created_at, U.c.id).offset(skip).limit(limit))
+        ).mappings()
+        return [public(r) for r in rows], total
+
+
+async def admin_update(
+    rt: Runtime, who: Principal, user_id: uuid.UUID, *, role: Role | None = None, disabled: bool | None = None
+) -> UserPublic:
+    require_admin(who)
+    if user_id == who.user_id:
+        raise Forbidden(ErrorCode.FORBIDDEN, "admins cannot change their own role or disable themselves")
+    values: dict[str, Any] = {}
+    if role is not None:
+        values["role"] = role.value
+    if disabled is not None:
+        values["disabled"] = disabled
+    async with rt.engine.begin() as conn:
+        if values:
+            await conn.execute(update(U).where(U.c.id == user_id).values(**values))
+        user = await _one(conn, user_id)
+    if user is None:
+        raise NotFound("user")
+    log.info("admin %s changed user %s: %s", who.user_id, user_id, sorted(values))
+    return user
+
+
+async def set_role_by_username(rt: Runtime, username: str, role: Role) -> bool:
+    """For the ``habit-server set-role`` command (the way to make the first admin)."""
+    async with rt.engine.begin() as conn:
+        done = await conn.execute(update(U).where(U.c.username_key == username.lower()).values(role=role.value))
+    return done.rowcount == 1

@@ -1,0 +1,151 @@
+"""The original product's REST API for habits, with every write becoming a sync event."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sync_protocol.domain.ids import uuid7
+from tests.server.support import Api, Device
+
+
+async def test_create_list_get_update_delete(api: Api) -> None:
+    who = await api.account()
+    created = await api.create_habit(
+        who, name="Morning Meditation", description="10 minutes", frequency="daily", tags="wellness, mind"
+    )
+    assert created["schedule"] == "daily"
+    assert created["tags"] == ["wellness", "mind"]
+    assert created["kind"] == "yes_no"
+    hid = created["id"]
+    page = (await api.client.get("/api/v1/habits", headers=who.headers)).json()
+    assert [h["id"] for h in page["items"]] == [hid]
+    assert page["total"] == 1
+    r = await api.client.put(
+        f"/api/v1/habits/{hid}", json={"frequency": "weekly", "color": "green"}, headers=who.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["schedule"] == "1/week"
+    assert r.json()["color"] == "green"
+    assert (await api.client.delete(f"/api/v1/habits/{hid}", headers=who.headers)).status_code == 204
+    assert (await api.client.get(f"/api/v1/habits/{hid}", headers=who.headers)).status_code == 404
+    assert (await api.client.get("/api/v1/habits", headers=who.headers)).json()["total"] == 0
+
+
+async def test_pagination_and_archived(api: Api) -> None:
+    who = await api.account()
+    for i in range(7):
+        await api.create_habit(who, name=f"Habit {i}", position=i)
+    first = (await api.client.get("/api/v1/habits?limit=3", headers=who.headers)).json()
+    second = (await api.client.get("/api/v1/habits?limit=3&skip=3", headers=who.headers)).json()
+    assert [h["name"] for h in first["items"]] == ["Habit 0", "Habit 1", "Habit 2"]
+    assert [h["name"] for h in second["items"]] == ["Habit 3", "Habit 4", "Habit 5"]
+    assert first["total"] == 7
+    hid = first["items"][0]["id"]
+    await api.client.put(f"/api/v1/habits/{hid}", json={"archived": True}, headers=who.headers)
+    assert (await api.client.get("/api/v1/habits", headers=who.headers)).json()["total"] == 6
+    assert (await api.client.get("/api/v1/habits?include_archived=true", headers=who.headers)).json()["total"] == 7
+
+
+async def test_names_are_unique_ignoring_case(api: Api) -> None:
+    who = await api.account()
+    await api.create_habit(who, name="Read")
+    r = await api.client.post("/api/v1/habits", json={"name": "  read "}, headers=who.headers)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "habit_name_taken"
+    other = await api.account()
+    await api.create_habit(other, name="Read")  # another user's names do not count
+
+
+async def test_complete_with_date_and_value_and_streaks(api: Api) -> None:
+    who = await api.account()
+    today = date(2026, 3, 10)
+    start = (today - timedelta(days=5)).isoformat()
+    habit = await api.create_habit(who, name="Walk", start_date=start)
+    hid = habit["id"]
+    for back in (2, 1):
+        day = (today - timedelta(days=back)).isoformat()
+        r = await api.client.post(
+            f"/api/v1/habits/{hid}/complete?today={today}", json={"date": day}, headers=who.headers
+        )
+        assert r.status_code == 200, r.text
+    r = await api.client.post(f"/api/v1/habits/{hid}/complete?today={today}", headers=who.headers)
+    out = r.json()
+    assert out["done_today"] is True
+    assert out["current_streak"] == 3
+    assert out["last_done"] == today.isoformat()
+    checkins = (await api.client.get(f"/api/v1/habits/{hid}/checkins", headers=who.headers)).json()
+    assert [c["date"] for c in checkins] == ["2026-03-08", "2026-03-09", "2026-03-10"]
+    r = await api.client.delete(f"/api/v1/habits/{hid}/complete?date=2026-03-10&today={today}", headers=who.headers)
+    assert r.json()["done_today"] is False
+    r = await api.client.post(f"/api/v1/habits/{hid}/complete", json={"value": 3}, headers=who.headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_checkin"
+
+
+async def test_measurable_habits_take_values(api: Api) -> None:
+    who = await api.account()
+    habit = await api.create_habit(who, name="Water", target=8, unit="glasses")
+    assert habit["kind"] == "measurable"
+    hid = habit["id"]
+    r = await api.client.post(f"/api/v1/habits/{hid}/complete", json={}, headers=who.headers)
+    assert r.status_code == 422
+    r = await api.client.post(f"/api/v1/habits/{hid}/complete", json={"value": 8, "note": "ok"}, headers=who.headers)
+    assert r.json()["done_today"] is True
+    quit_ = await api.create_habit(who, name="Cigarettes", target=0, target_type="at_most")
+    assert quit_["target_type"] == "at_most"
+
+
+async def test_dates_out_of_range_are_refused(api: Api) -> None:
+    who = await api.account()
+    hid = (await api.create_habit(who))["id"]
+    for day in ("1969-12-31", (date.today() + timedelta(days=5)).isoformat()):
+        r = await api.client.post(f"/api/v1/habits/{hid}/complete", json={"date": day}, headers=who.headers)
+        assert r.status_code == 422
+        assert r.json()["error"]["code"] == "invalid_checkin"
+    r = await api.client.post(f"/api/v1/habits/{hid}/complete", json={"date": "2026-02-30"}, headers=who.headers)
+    assert r.status_code == 422
+    r = await api.client.post("/api/v1/habits", json={"name": "x", "schedule": "sometimes"}, headers=who.headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_habit"
+
+
+async def test_at_risk_with_days(api: Api) -> None:
+    who = await api.account()
+    today = date(2026, 5, 20)
+    stale = await api.create_habit(who, name="Stale", start_date="2026-05-01")
+    fresh = await api.create_habit(who, name="Fresh", start_date="2026-05-01")
+    await api.client.post(f"/api/v1/habits/{stale['id']}/complete", json={"date": "2026-05-10"}, headers=who.headers)
+    await api.client.post(f"/api/v1/habits/{fresh['id']}/complete", json={"date": "2026-05-19"}, headers=who.headers)
+    r = await api.client.get(f"/api/v1/habits/at-risk?days=3&today={today}", headers=who.headers)
+    assert r.status_code == 200
+    names = [h["name"] for h in r.json()]
+    assert "Stale" in names
+    assert names.count("Fresh") == (1 if r.json() and any(h["current_streak"] for h in r.json()) else 0)
+
+
+async def test_rest_writes_are_events_and_pushed_events_show_in_rest(api: Api) -> None:
+    who = await api.account()
+    habit = await api.create_habit(who, name="Stretch")
+    await api.client.post(f"/api/v1/habits/{habit['id']}/complete", headers=who.headers)
+    kinds = [e["kind"] for e in await api.pull_all(who)]
+    assert kinds == ["habit.create", "checkin.set"]
+    dev = Device()
+    hid = uuid7()
+    await api.push(who, [dev.create(hid, "From the terminal"), dev.checkin(hid, date.today().isoformat())])
+    got = (await api.client.get(f"/api/v1/habits/{hid}", headers=who.headers)).json()
+    assert got["name"] == "From the terminal"
+    assert got["done_today"] is True
+
+
+async def test_cached_lists_are_invalidated_by_every_write(api: Api) -> None:
+    who = await api.account()
+    await api.create_habit(who, name="One")
+    r1 = await api.client.get("/api/v1/habits", headers=who.headers)
+    r2 = await api.client.get("/api/v1/habits", headers=who.headers)
+    assert (r1.headers["X-Cache"], r2.headers["X-Cache"]) == ("miss", "hit")
+    assert r1.json() == r2.json()
+    dev = Device()
+    await api.push(who, [dev.create(uuid7(), "Two")])  # a sync push invalidates too
+    r3 = await api.client.get("/api/v1/habits", headers=who.headers)
+    assert r3.headers["X-Cache"] == "miss"
+    assert {h["name"] for h in r3.json()["items"]} == {"One", "Two"}

@@ -1,0 +1,160 @@
+"""Real server processes: two uvicorn servers sharing PostgreSQL and Redis, and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sync_protocol.domain.ids import uuid7
+from tests.server.conftest import SECRET, free_port
+from tests.server.support import PASSWORD, Device
+
+pytestmark = pytest.mark.slow
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+    env |= {"SECRET_KEY": SECRET, "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "LOG_LEVEL": "warning"}
+    env |= extra
+    return env
+
+
+def start_server(port: int, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-c", "from habit_server.main import main; main()", "--port", str(port), *args]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            raise AssertionError(f"server exited: {out}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture
+def two_servers(pg_url: str, redis_url: str, redis_prefix: str) -> Iterator[tuple[str, str]]:
+    env = server_env(DATABASE_URL=pg_url, REDIS_URL=redis_url, HABIT_REDIS_PREFIX=redis_prefix + "procs:")
+    ports = [free_port(), free_port()]
+    procs = [start_server(p, env) for p in ports]
+    try:
+        yield f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}"
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
+def read_hint(lines: Iterator[str]) -> int:
+    """The head_seq of the next ``hint`` message on an SSE stream."""
+    event = None
+    for line in lines:
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:") and event == "hint":
+            head: int = json.loads(line.split(":", 1)[1])["head_seq"]
+            return head
+    raise AssertionError("stream ended")
+
+
+def test_a_push_to_one_server_is_announced_on_the_other(two_servers: tuple[str, str]) -> None:
+    a, b = two_servers
+    username = f"p{uuid7()[-8:]}"
+    assert httpx.post(f"{a}/api/v1/users", json={"username": username, "password": PASSWORD}).status_code == 201
+    token = httpx.post(f"{b}/api/v1/security/token", data={"username": username, "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    dev = Device()
+    hid = uuid7()
+    with (
+        httpx.Client(timeout=10) as client,
+        client.stream("GET", f"{b}/api/v1/sync/stream", headers=headers) as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert read_hint(lines) == 0
+        r = httpx.post(f"{a}/api/v1/sync/events", json={"events": [dev.create(hid, "Shared")]}, headers=headers)
+        assert r.json()["head_seq"] == 1
+        assert read_hint(lines) == 1
+        # A REST write on B reaches B's own stream as well.
+        httpx.post(f"{b}/api/v1/habits/{hid}/complete", headers=headers)
+        assert read_hint(lines) == 2
+    pulled = httpx.get(f"{a}/api/v1/sync/events?after=0", headers=headers).json()
+    assert [e["kind"] for e in pulled["events"]] == ["habit.create", "checkin.set"]
+
+
+def test_the_sqlite_default_starts_with_one_command(tmp_path: Path) -> None:
+    db = tmp_path / "family.db"
+    env = server_env(DATABASE_URL=f"sqlite:///{db}")
+    port = free_port()
+    proc = start_server(port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/readyz").json()["status"] == "ok"
+        assert httpx.get(f"{base}/docs").status_code == 200
+        assert "/api/v1/sync/events" in httpx.get(f"{base}/openapi.json").json()["paths"]
+        # Without Redis the stream hears about pushes through the process's own hub.
+        username = f"s{uuid7()[-8:]}"
+        httpx.post(f"{base}/api/v1/users", json={"username": username, "password": PASSWORD})
+        token = httpx.post(f"{base}/api/v1/security/token", data={"username": username, "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        dev = Device()
+        with (
+            httpx.Client(timeout=10) as client,
+            client.stream("GET", f"{base}/api/v1/sync/stream", headers=headers) as stream,
+        ):
+            lines = stream.iter_lines()
+            assert read_hint(lines) == 0
+            httpx.post(f"{base}/api/v1/sync/events", json={"events": [dev.create(uuid7(), "Solo")]}, headers=headers)
+            assert read_hint(lines) == 1
+    finally:
+        stop(proc)
+    assert db.exists()
+
+
+def test_cli_migrate_and_refusals(tmp_path: Path) -> None:
+    run = [sys.executable, "-c", "from habit_server.main import main; main()"]
+
+    def cli(*args: str, environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*run, *args], env=environ, capture_output=True, text=True, timeout=60, check=False)
+
+    db = tmp_path / "m.db"
+    env = server_env(DATABASE_URL=f"sqlite:///{db}")
+    out = cli("migrate", environ=env)
+    assert out.returncode == 0, out.stderr
+    assert "up to date" in out.stderr
+    no_key = {k: v for k, v in env.items() if k != "SECRET_KEY"}
+    out = cli("migrate", environ=no_key)
+    assert out.returncode != 0
+    assert "SECRET_KEY is required" in out.stderr
+    out = cli("--workers", "2", environ=env)
+    assert out.returncode != 0
+    assert "REDIS_URL" in out.stderr
+    out = cli("worker", environ=env)
+    assert out.returncode == 1
+    assert "not available yet" in out.stderr
+    out = subprocess.run(
+        [*run, "set-role", "nobody", "admin"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode != 0
+    assert "no user named" in out.stderr

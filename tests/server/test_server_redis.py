@@ -1,0 +1,78 @@
+"""Redis shared between servers, and what happens when it goes away and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from habit_server.cache.link import RedisLink
+from habit_server.cache.ratelimit import RateLimiter
+from sync_protocol.domain.ids import uuid7
+from tests.server.conftest import free_port, make_settings, open_api, start_redis
+from tests.server.support import Device
+
+
+async def test_rate_limits_are_shared_between_server_processes(redis_url: str, redis_prefix: str) -> None:
+    links = [RedisLink(redis_url, redis_prefix + "rl-shared:") for _ in range(2)]
+    limiters = [RateLimiter(link) for link in links]
+    try:
+        results = [await limiters[i % 2].hit("login:x", 4) for i in range(6)]
+        assert results[:4] == [None] * 4
+        assert all(r is not None for r in results[4:])
+    finally:
+        for link in links:
+            await link.close()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[int]:
+    """A Redis of this test's own, which it may stop and start again."""
+    port = free_port()
+    proc = start_redis(port)
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_the_server_keeps_serving_when_redis_dies_and_recovers(pg_url: str, own_redis: int) -> None:
+    port = own_redis
+    settings = make_settings(database_url=pg_url, redis_url=f"redis://127.0.0.1:{port}/0", redis_prefix="outage:")
+    async for api in open_api(settings, "postgres"):
+        who = await api.account()
+        dev = Device()
+        hid = uuid7()
+        assert (await api.push(who, [dev.create(hid, "Before")])).status_code == 200
+        assert (await api.client.get("/api/v1/habits", headers=who.headers)).status_code == 200
+        await asyncio.wait_for(api.rt.hub.listening.wait(), 5)
+
+        redis.Redis(port=port).shutdown(nosave=True)
+        await asyncio.sleep(0.2)
+        r = await api.push(who, [dev.checkin(hid, "2026-01-01")])
+        assert r.status_code == 200, r.text
+        listed = await api.client.get("/api/v1/habits", headers=who.headers)
+        assert listed.status_code == 200
+        assert (await api.login(who.username)).status_code == 200
+        ready = (await api.client.get("/readyz")).json()
+        assert ready["status"] == "degraded"
+        assert api.rt.link.down
+
+        proc = start_redis(port)
+        try:
+            await asyncio.sleep(1.2)  # past the retry pause
+            assert (await api.push(who, [dev.checkin(hid, "2026-01-02")])).status_code == 200
+            await asyncio.wait_for(api.rt.hub.listening.wait(), 5)
+            assert not api.rt.link.down
+            assert (await api.client.get("/readyz")).json()["status"] == "ok"
+            keys = redis.Redis(port=port).keys("outage:*")
+            assert keys, "the server writes to Redis again"
+            # Writes made while Redis was down invalidated nothing there; entries expire or are bumped on return.
+            r1 = await api.client.get("/api/v1/habits", headers=who.headers)
+            assert r1.json()["items"][0]["name"] == "Before"
+        finally:
+            proc.terminate()
+            proc.wait(10)

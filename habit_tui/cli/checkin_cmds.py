@@ -13,7 +13,7 @@ from habit_tui.services import habits as svc
 from habit_tui.services.context import Session
 from habit_tui.services.views import HabitRow, row_json
 from sync_protocol.domain.habit import Habit
-from sync_protocol.domain.stats import analyze_rows
+from sync_protocol.domain.stats import HabitStats, analyze_rows
 
 NameArg = Annotated[str, typer.Argument(help="Habit name, unique prefix, or id.", autocompletion=complete_name)]
 DateOpt = Annotated[
@@ -23,8 +23,16 @@ NoteOpt = Annotated[str | None, typer.Option("--note", "-n", help="A note for th
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the habit's state as JSON.")]
 
 
-def _report(s: Session, habit: Habit, action: str, json_: bool, milestone: str | None = None) -> None:
-    stats = analyze_rows(habit, s.store.day_rows(habit.id).get(habit.id, ()), s.today)
+def _report(
+    s: Session,
+    habit: Habit,
+    action: str,
+    json_: bool,
+    milestone: str | None = None,
+    stats: HabitStats | None = None,
+) -> None:
+    if stats is None:
+        stats = analyze_rows(habit, s.store.day_rows(habit.id).get(habit.id, ()), s.today)
     if json_:
         data = row_json(HabitRow(habit, stats))
         if milestone:
@@ -54,17 +62,19 @@ def done(
     with session() as s:
         habit = find(s, name, include_archived=False)
         when = day(s, date)
-        before = s.store.checkins(habit.id)
+        before = analyze_rows(habit, s.store.day_rows(habit.id).get(habit.id, ()), s.today)
         c = svc.check_in(s.store, habit, when, value=value, note=note)
-        from sync_protocol.coach.milestones import checkin_milestone
+        after = analyze_rows(habit, s.store.day_rows(habit.id).get(habit.id, ()), s.today)
+        from sync_protocol.coach.milestones import stats_milestone
 
-        milestone = checkin_milestone(habit, before, s.store.checkins(habit.id), s.today)
+        milestone = stats_milestone(habit, before, after)
         _report(
             s,
             habit,
             f"✓ {habit.name}: {svc.describe_checkin(habit, c)} on {when.isoformat()}",
             json_,
             milestone.message if milestone else None,
+            after,
         )
 
 

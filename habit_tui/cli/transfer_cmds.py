@@ -12,7 +12,6 @@ from habit_tui.cli.app import app
 from habit_tui.cli.common import session
 from habit_tui.cli.output import emit_json
 from habit_tui.errors import HabitError
-from habit_tui.services.transfer import export_text, import_file
 
 
 @app.command("export")
@@ -23,6 +22,8 @@ def export(
     """Export every habit and check-in (JSON or CSV) to stdout or --out."""
     if format_ not in ("json", "csv"):
         raise HabitError(f"unknown format '{format_}': use json or csv")
+    from habit_tui.services.transfer import export_text
+
     with session() as s:
         text = export_text(s.store, format_)
     if out is None:
@@ -49,6 +50,8 @@ def import_(
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Import a file; all of it or nothing. Importing the same file twice changes nothing."""
+    from habit_tui.services.transfer import import_file
+
     with session() as s:
         if sys.stderr.isatty() and not json_:
             from rich.progress import Progress

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.habit import Habit
-from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze
+from sync_protocol.domain.stats import HabitStats, analyze
 from sync_protocol.report.text import streak_text
 
 STREAK_MARKS: dict[str, tuple[int, ...]] = {
@@ -72,21 +72,21 @@ class Milestone:
 
 
 def streak_state(habit: Habit, checkins: Sequence[CheckIn], today: date) -> StreakState:
-    periods: list[PeriodResult] = []
-    stats = analyze(habit, checkins, today, periods_out=periods)
-    run = record = 0
-    for pr in periods:
-        if pr.state is PeriodState.SATISFIED:
-            run += 1
-        elif pr.state is PeriodState.MISSED:
-            record = max(record, run)
-            run = 0
+    return state_of(analyze(habit, checkins, today))
+
+
+def state_of(stats: HabitStats) -> StreakState:
     return StreakState(
         total_done=stats.total_done,
         current_streak=stats.current_streak,
         best_streak=stats.best_streak,
-        previous_record=record,
+        previous_record=stats.previous_record,
     )
+
+
+def stats_milestone(habit: Habit, before: HabitStats, after: HabitStats) -> Milestone | None:
+    """The milestone between two evaluations of the same habit (before and after one check-in)."""
+    return milestone(state_of(before), state_of(after), habit=habit.name, unit=habit.schedule.unit)
 
 
 def milestone(before: StreakState, after: StreakState, *, habit: str, unit: str) -> Milestone | None:

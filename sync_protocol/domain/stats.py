@@ -51,6 +51,8 @@ class HabitStats:
     today_value: float | None
     needed_this_period: int
     period_end: date
+    previous_record: int = 0
+    """The longest streak that ended before the current one began."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ class PeriodResult:
     required: int
 
 
-STATS_VERSION = 1
+STATS_VERSION = 2
 """Bump whenever the rules below change, so cached results are recomputed."""
 
 
@@ -81,6 +83,7 @@ def stats_to_json(s: HabitStats) -> dict[str, object]:
         "today_value": s.today_value,
         "needed_this_period": s.needed_this_period,
         "period_end": s.period_end.isoformat(),
+        "previous_record": s.previous_record,
     }
 
 
@@ -100,6 +103,7 @@ def stats_from_json(d: dict[str, Any]) -> HabitStats:
         today_value=None if d["today_value"] is None else float(d["today_value"]),
         needed_this_period=int(d["needed_this_period"]),
         period_end=date.fromisoformat(d["period_end"]),
+        previous_record=int(d.get("previous_record", 0)),
     )
 
 
@@ -160,7 +164,7 @@ def analyze_rows(
     done_days = sorted(o for o, v in credit.items() if v >= 1.0)
     m = score_multiplier(habit.schedule.frequency)
     score = 0.0
-    run = best = satisfied = missed = 0
+    run = best = satisfied = missed = closed = 0
     needed = 0
     period_end = today
     if habit.schedule.kind is ScheduleKind.DAILY and series is None and periods_out is None:
@@ -178,6 +182,7 @@ def analyze_rows(
                 needed = 1
                 continue
             else:
+                closed = max(closed, run)
                 run = 0
                 missed += 1
             score = m * score + one_minus * v
@@ -209,6 +214,7 @@ def analyze_rows(
                 best = max(best, run)
                 satisfied += 1
             elif state is PeriodState.MISSED:
+                closed = max(closed, run)
                 run = 0
                 missed += 1
             if periods_out is not None:
@@ -250,6 +256,7 @@ def analyze_rows(
         today_value=today_value,
         needed_this_period=needed,
         period_end=period_end,
+        previous_record=closed,
     )
 
 

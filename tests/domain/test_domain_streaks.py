@@ -297,3 +297,32 @@ def test_shortcuts_agree_with_the_day_by_day_evaluation(case: tuple[Habit, date,
         assert series[-1][0] == today
         assert series[-1][1] == pytest.approx(walked.score)
         assert [d for d, _ in series] == sorted({d for d, _ in series})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    schedule=st.sampled_from(["daily", "mon,wed,fri", "3/week", "2/month", "every 3 days"]),
+    days=st.lists(st.tuples(st.integers(0, 120), st.booleans()), max_size=80),
+)
+def test_previous_record_is_the_longest_run_closed_before_the_current_one(
+    schedule: str, days: list[tuple[int, bool]]
+) -> None:
+    from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze
+
+    today = date(2026, 6, 30)
+    habit = Habit("01a20f71-2dc4-777e-8b75-f4bc2f00cd4b", "H", Schedule.parse(schedule), today - timedelta(days=120))
+    checkins = {
+        today - timedelta(days=d): CheckIn(today - timedelta(days=d), None if skip else 1.0, skip) for d, skip in days
+    }
+    periods: list[PeriodResult] = []
+    fast = analyze(habit, checkins.values(), today)
+    analyze(habit, checkins.values(), today, periods_out=periods)
+    run = record = 0
+    for p in periods:
+        if p.state is PeriodState.SATISFIED:
+            run += 1
+        elif p.state is PeriodState.MISSED:
+            record = max(record, run)
+            run = 0
+    assert fast.previous_record == record
+    assert fast.current_streak == run

@@ -9,6 +9,12 @@ class HabitError(Exception):
     exit_code = 1
 
 
+class UsageError(HabitError):
+    """The command was called wrongly (exit code 2, like a usage error from the parser)."""
+
+    exit_code = 2
+
+
 class NotFoundError(HabitError):
     pass
 

@@ -138,3 +138,15 @@ DEVICES = cast(Table, Device.__table__)
 EVENTS = cast(Table, StoredEvent.__table__)
 HABITS = cast(Table, HabitRow.__table__)
 CHECKINS = cast(Table, CheckinRow.__table__)
+
+# An event's columns as it goes out on the wire (pull, GDPR export), in order.
+EVENT_WIRE_COLUMNS = (
+    EVENTS.c.server_seq,
+    EVENTS.c.event_id,
+    EVENTS.c.device_id,
+    EVENTS.c.device_seq,
+    EVENTS.c.hlc,
+    EVENTS.c.kind,
+    EVENTS.c.schema,
+    EVENTS.c.payload,
+)

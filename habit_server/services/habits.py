@@ -27,6 +27,7 @@ from sync_protocol.domain.events import (
     HABIT_UPDATE,
     check_payload,
     habit_from_fields,
+    habit_to_fields,
 )
 from sync_protocol.domain.habit import Habit, parse_tags
 from sync_protocol.domain.ids import is_uuid, uuid7
@@ -68,18 +69,7 @@ def _out(habit: Habit, rows: list[DayRow], today: date, risk_days: int | None = 
     stats = analyze_rows(habit, rows, today, risk_days=risk_days)
     return HabitOut(
         id=habit.id,
-        name=habit.name,
-        description=habit.description,
-        kind=habit.kind.value,
-        unit=habit.unit,
-        target=habit.target,
-        target_type=habit.target_type.value,
-        schedule=str(habit.schedule),
-        tags=list(habit.tags),
-        color=habit.color,
-        position=habit.position,
-        archived=habit.archived,
-        start_date=habit.start_date,
+        **habit_to_fields(habit),
         done_today=stats.done_today,
         current_streak=stats.current_streak,
         best_streak=stats.best_streak,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from habit_server.db.models import DEVICES, EVENTS, USERS
+from habit_server.db.models import DEVICES, EVENT_WIRE_COLUMNS, EVENTS, USERS
 from habit_server.runtime import Runtime
 from habit_server.services.errors import Unauthorized
 from habit_server.services.logtx import CoreTx, Locked, LogTx, PgTx
@@ -208,16 +208,7 @@ async def pull_json(rt: Runtime, user_id: uuid.UUID, after: int, limit: int) -> 
     async with rt.engine.connect() as conn:
         rows = (
             await conn.execute(
-                select(
-                    E.c.server_seq,
-                    E.c.event_id,
-                    E.c.device_id,
-                    E.c.device_seq,
-                    E.c.hlc,
-                    E.c.kind,
-                    E.c.schema,
-                    E.c.payload,
-                )
+                select(*EVENT_WIRE_COLUMNS)
                 .where(E.c.user_id == user_id, E.c.server_seq > after)
                 .order_by(E.c.server_seq)
                 .limit(limit + 1)

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from habit_server.db.models import CHECKINS, EVENTS, HABITS, USERS
+from sync_protocol.domain.events import HABIT_FIELDS
 
 E, H, C, U = EVENTS, HABITS, CHECKINS, USERS
 
@@ -122,25 +123,7 @@ class CoreTx:
 
 # ----- asyncpg ----------------------------------------------------------------------------------
 _EVENT_COLUMNS = ("user_id", "server_seq", "event_id", "device_id", "device_seq", "hlc", "kind", "schema", "payload")
-_HABIT_COLUMNS = (
-    "user_id",
-    "id",
-    "name",
-    "description",
-    "kind",
-    "unit",
-    "target",
-    "target_type",
-    "schedule",
-    "tags",
-    "color",
-    "position",
-    "archived",
-    "start_date",
-    "created",
-    "deleted",
-    "stamps",
-)
+_HABIT_COLUMNS = ("user_id", "id", *HABIT_FIELDS, "created", "deleted", "stamps")
 _CHECKIN_COLUMNS = (
     "user_id",
     "habit_id",

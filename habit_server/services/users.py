@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from habit_server.db.models import CHECKINS, DEVICES, EVENTS, HABITS, USERS
+from habit_server.db.models import CHECKINS, DEVICES, EVENT_WIRE_COLUMNS, EVENTS, HABITS, USERS
 from habit_server.runtime import Runtime
 from habit_server.services.errors import Forbidden, NotFound, Unauthorized
 from habit_server.services.principal import Principal
@@ -108,20 +108,7 @@ async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
             )
         ).all()
         events = (
-            await conn.execute(
-                select(
-                    E.c.server_seq,
-                    E.c.event_id,
-                    E.c.device_id,
-                    E.c.device_seq,
-                    E.c.hlc,
-                    E.c.kind,
-                    E.c.schema,
-                    E.c.payload,
-                )
-                .where(E.c.user_id == who.user_id)
-                .order_by(E.c.server_seq)
-            )
+            await conn.execute(select(*EVENT_WIRE_COLUMNS).where(E.c.user_id == who.user_id).order_by(E.c.server_seq))
         ).mappings()
         event_list = [{**e, "payload": json.loads(e["payload"])} for e in events]
     if user is None:

@@ -39,11 +39,10 @@ def _report(
             data["milestone"] = milestone
         emit_json(data)
         return
-    unit = {"w": " weeks", "mo": " months", "d": " days"}.get(habit.schedule.unit, "")
-    streak = stats.current_streak
-    if unit and streak == 1:
-        unit = unit[:-1]
-    say(f"{action} · streak {streak}{unit} (best {stats.best_streak}) · score {stats.score:.0%}")
+    from sync_protocol.report.text import streak_text
+
+    streak = streak_text(stats.current_streak, habit.schedule.unit)
+    say(f"{action} · streak {streak} (best {stats.best_streak}) · score {stats.score:.0%}")
     if milestone:
         say(f"★ {milestone}")
 

@@ -8,7 +8,8 @@ import typer
 
 from habit_tui.cli.app import app
 from habit_tui.cli.common import complete_name, find, session
-from habit_tui.cli.output import emit_json, fail, say
+from habit_tui.cli.output import emit_json, say
+from habit_tui.errors import UsageError
 from habit_tui.services import habits as svc
 from habit_tui.services.views import habit_rows, row_json
 
@@ -74,7 +75,7 @@ def edit(
 ) -> None:
     """Change a habit's name, schedule, goal, description, tags or colour."""
     if all(v is None for v in (new_name, schedule, target, unit, at_most, description, tags, color)):
-        fail("nothing to change: give at least one option (see 'habit edit --help')", 2)
+        raise UsageError("nothing to change: give at least one option (see 'habit edit --help')")
     with session() as s:
         habit = find(s, name)
         new = svc.edit_habit(
@@ -124,6 +125,6 @@ def delete(
     with session() as s:
         habit = find(s, name)
         if not yes:
-            fail(f"deleting '{habit.name}' removes its whole history; run again with --yes to confirm", 2)
+            raise UsageError(f"deleting '{habit.name}' removes its whole history; run again with --yes to confirm")
         svc.delete_habit(s.store, habit)
         say(f"Deleted '{habit.name}'.")

@@ -61,7 +61,7 @@ def main() -> None:
         app()
     except (HabitError, DomainError) as exc:
         sys.stderr.write(f"habit: error: {exc}\n")
-        raise SystemExit(1) from None
+        raise SystemExit(exc.exit_code if isinstance(exc, HabitError) else 1) from None
     except KeyboardInterrupt:
         sys.stderr.write("habit: interrupted\n")
         raise SystemExit(130) from None

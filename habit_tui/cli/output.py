@@ -31,16 +31,3 @@ def console(stderr: bool = False) -> Console:
 def say(message: str) -> None:
     """A short confirmation for people (stdout)."""
     sys.stdout.write(message + "\n")
-
-
-def warn(message: str) -> None:
-    sys.stderr.write(f"habit: {message}\n")
-
-
-def fail(message: str, code: int = 1) -> None:
-    sys.stderr.write(f"habit: error: {message}\n")
-    raise SystemExit(code)
-
-
-def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ

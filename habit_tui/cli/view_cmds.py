@@ -102,9 +102,12 @@ def show(
     if habit.tags:
         out.print("[dim]tags:[/] " + ", ".join(habit.tags))
     out.print()
-    unit = {"d": " days", "w": " weeks", "mo": " months"}.get(habit.schedule.unit, "")
+    from sync_protocol.report.text import streak_text
+
+    unit = habit.schedule.unit
     rate = "–" if st.completion_rate is None else f"{st.completion_rate:.0%}"
-    out.print(f"Current streak  [bold]{st.current_streak}{unit}[/]    Best streak  [bold]{st.best_streak}{unit}[/]")
+    current, best = streak_text(st.current_streak, unit), streak_text(st.best_streak, unit)
+    out.print(f"Current streak  [bold]{current}[/]    Best streak  [bold]{best}[/]")
     out.print(f"Completion      [bold]{rate}[/]    Check-ins  [bold]{st.total_done}[/]")
     line = score_bar(st.score, 20)
     line.stylize("bold", 0, 0)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from habit_tui.errors import NotFoundError
-from habit_tui.services.habits import move_habit
 from habit_tui.services.views import habit_rows
 from habit_tui.store.repository import Store
 from sync_protocol.domain.checkin import CheckIn
@@ -64,24 +63,3 @@ def current_habit(store: Store, habit_id: str) -> Habit:
     if habit is None:
         raise NotFoundError("that habit no longer exists (deleted elsewhere?)")
     return habit
-
-
-def move_shown(store: Store, habit_id: str, delta: int, *, include_archived: bool) -> bool:
-    """Move a habit up (-1) or down (+1) past the next habit the user can see.
-
-    Hidden (archived) habits in between are jumped over, so one key press always moves the habit
-    visibly. False when it is already first or last.
-    """
-    with store.write():
-        order = store.habits(include_archived=True)
-        shown = [h for h in order if include_archived or not h.archived]
-        ids = [h.id for h in shown]
-        if habit_id not in ids:
-            return False
-        i = ids.index(habit_id)
-        j = i + (1 if delta > 0 else -1)
-        if not 0 <= j < len(shown):
-            return False
-        full = [h.id for h in order]
-        move_habit(store, current_habit(store, habit_id), full.index(ids[j]) - full.index(habit_id))
-    return True

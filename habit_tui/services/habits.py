@@ -52,9 +52,9 @@ def resolve(store: Store, ref: str, *, include_archived: bool = True) -> Habit:
     raise NotFoundError(f"no habit named '{ref}' (see 'habit list --all')")
 
 
-def _check_unique(store: Store, name: str, except_id: str | None = None) -> None:
+def _check_unique(habits: list[Habit], name: str, except_id: str | None = None) -> None:
     folded = name.casefold()
-    for h in store.habits(include_archived=True):
+    for h in habits:
         if h.id != except_id and h.name.casefold() == folded:
             raise ConflictError(f"a habit named '{h.name}' already exists")
 
@@ -96,8 +96,9 @@ def add_habit(
         color=_domain(validate_color, color),
     )
     with store.write():
-        _check_unique(store, clean)
-        position = max((h.position for h in store.habits(include_archived=True)), default=-1) + 1
+        existing = store.habits(include_archived=True)
+        _check_unique(existing, clean)
+        position = max((h.position for h in existing), default=-1) + 1
         habit = replace(habit, position=position)
         store.record(ev.HABIT_CREATE, {"habit_id": habit.id, **ev.habit_to_fields(habit)})
     return habit
@@ -150,7 +151,7 @@ def edit_habit(
         return habit
     with store.write():
         if "name" in changes:
-            _check_unique(store, new.name, except_id=habit.id)
+            _check_unique(store.habits(include_archived=True), new.name, except_id=habit.id)
         store.record(ev.HABIT_UPDATE, {"habit_id": habit.id, **changes})
     return new
 
@@ -165,18 +166,26 @@ def delete_habit(store: Store, habit: Habit) -> None:
     store.record(ev.HABIT_DELETE, {"habit_id": habit.id})
 
 
-def move_habit(store: Store, habit: Habit, delta: int) -> None:
-    """Move a habit up (-1) or down (+1) in the manual order, renumbering as needed."""
+def move_habit(store: Store, habit: Habit, delta: int, *, include_archived: bool = True) -> bool:
+    """Move a habit one place up (-1) or down (+1) among the habits the user sees.
+
+    Hidden (archived) habits in between are jumped over, so one move is always visible.
+    Positions are renumbered as needed. False when the habit is already first or last.
+    """
     with store.write():
         order = store.habits(include_archived=True)
-        i = next(k for k, h in enumerate(order) if h.id == habit.id)
-        j = max(0, min(len(order) - 1, i + delta))
-        if i == j:
-            return
-        order.insert(j, order.pop(i))
+        shown = [h.id for h in order if include_archived or not h.archived]
+        if habit.id not in shown:
+            return False
+        j = shown.index(habit.id) + (1 if delta > 0 else -1)
+        if not 0 <= j < len(shown):
+            return False
+        ids = [h.id for h in order]
+        order.insert(ids.index(shown[j]), order.pop(ids.index(habit.id)))
         for pos, h in enumerate(order):
             if h.position != pos:
                 store.record(ev.HABIT_UPDATE, {"habit_id": h.id, "position": pos})
+    return True
 
 
 def check_in(
@@ -190,25 +199,33 @@ def check_in(
     """Mark a habit done on a day (measurable habits default to their target)."""
     default = habit.target if habit.is_measurable else 1.0
     amount = _domain(validate_value, habit, default if value is None else value)
-    with store.write():
-        old = store.checkin(habit.id, day)
-        text = _domain(validate_note, note) if note is not None else (old.note if old else "")
-        payload: dict[str, Any] = {"habit_id": habit.id, "date": day.isoformat(), "value": amount}
-        if text:
-            payload["note"] = text
-        store.record(ev.CHECKIN_SET, payload)
-    return CheckIn(day, amount, False, text)
+    return _set_checkin(store, habit, day, amount, note)
 
 
 def skip(store: Store, habit: Habit, day: date, *, note: str | None = None) -> CheckIn:
+    return _set_checkin(store, habit, day, None, note)
+
+
+def _set_checkin(store: Store, habit: Habit, day: date, amount: float | None, note: str | None) -> CheckIn:
+    """Write a day's value (None: a skip); without a new note the day keeps the one it had."""
     with store.write():
         old = store.checkin(habit.id, day)
         text = _domain(validate_note, note) if note is not None else (old.note if old else "")
-        payload: dict[str, Any] = {"habit_id": habit.id, "date": day.isoformat(), "skip": True}
-        if text:
-            payload["note"] = text
-        store.record(ev.CHECKIN_SET, payload)
-    return CheckIn(day, None, True, text)
+        checkin = CheckIn(day, amount, amount is None, text)
+        store.record(ev.CHECKIN_SET, checkin_payload(habit.id, checkin))
+    return checkin
+
+
+def checkin_payload(habit_id: str, c: CheckIn) -> dict[str, Any]:
+    """The ``checkin.set`` payload that writes ``c``."""
+    payload: dict[str, Any] = {"habit_id": habit_id, "date": c.date.isoformat()}
+    if c.skipped:
+        payload["skip"] = True
+    else:
+        payload["value"] = c.value
+    if c.note:
+        payload["note"] = c.note
+    return payload
 
 
 def set_note(store: Store, habit: Habit, day: date, note: str) -> CheckIn:

@@ -10,8 +10,10 @@ from typing import Any
 
 from habit_tui.errors import HabitError
 from habit_tui.services import transfer_formats as fmt
+from habit_tui.services.habits import checkin_payload
 from habit_tui.store.repository import Store
 from sync_protocol.domain import events as ev
+from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.events import habit_from_fields, habit_to_fields
 from sync_protocol.domain.ids import is_uuid, uuid7
 
@@ -98,23 +100,15 @@ def import_file(store: Store, path: Path, today: date, progress: Progress | None
                 store.record(ev.HABIT_CREATE, {"habit_id": hid, **habit_to_fields(habit)})
                 by_name[habit.name.casefold()] = habit
                 created += 1
-                current: dict[date, Any] = {}
+                current: dict[date, CheckIn] = {}
             else:
                 hid = target.id
                 merged += 1
                 current = {c.date: c for c in store.checkins(hid)}
             done += 1
             for c in item.checkins:
-                old = current.get(c.date)
-                if old is None or (old.value, old.skipped, old.note) != (c.value, c.skipped, c.note):
-                    payload: dict[str, Any] = {"habit_id": hid, "date": c.date.isoformat()}
-                    if c.skipped:
-                        payload["skip"] = True
-                    else:
-                        payload["value"] = c.value
-                    if c.note:
-                        payload["note"] = c.note
-                    store.record(ev.CHECKIN_SET, payload)
+                if current.get(c.date) != c:
+                    store.record(ev.CHECKIN_SET, checkin_payload(hid, c))
                     written += 1
                 done += 1
                 if progress is not None and done % 500 == 0:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from habit_tui.errors import StoreError
@@ -58,11 +56,3 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise explain(exc, path) from None
     return conn
-
-
-@contextmanager
-def translate_errors(path: Path) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise explain(exc, path) from None

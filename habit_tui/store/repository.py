@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from habit_tui.store.db import busy_timeout, connect, explain
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.events import Event, Stamp
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
-from sync_protocol.domain.ids import hlc_tick, now_ms, uuid7
+from sync_protocol.domain.ids import hlc_observe, hlc_tick, now_ms, uuid7
 from sync_protocol.domain.merge import effect_of, wins
 from sync_protocol.domain.schedule import Schedule
 from sync_protocol.domain.stats import DayRow
@@ -88,8 +89,9 @@ class Store:
         with self.write():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    @property
+    @cached_property
     def device_id(self) -> str:
+        """This replica's identity, made once when the database was created."""
         return self.meta("device_id")
 
     # ----- events --------------------------------------------------------------
@@ -117,9 +119,9 @@ class Store:
         )
         if cur.rowcount == 0:
             return False
-        clock = int(self.meta("hlc", "0"))
-        new_clock = ev.hlc if local else max(clock, ev.hlc) + 1
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('hlc', ?)", (str(max(clock, new_clock)),))
+        # A local event's stamp was just ticked past the clock (record); a remote one advances it.
+        clock = ev.hlc if local else hlc_observe(int(self.meta("hlc", "0")), ev.hlc)
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('hlc', ?)", (str(clock),))
         eff = effect_of(ev)
         if eff is None:
             return True

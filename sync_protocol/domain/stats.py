@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -263,7 +263,3 @@ def analyze_rows(
 def effective_start(habit: Habit, checkins: Iterable[CheckIn]) -> date:
     first = min((c.date for c in checkins), default=habit.start_date)
     return min(first, habit.start_date)
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

@@ -1,30 +1,15 @@
-"""Run the real ``habit`` command in a subprocess against a throwaway data directory."""
+"""The ``habit`` fixture: the real command against this test's own data directory."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-HABIT = str(Path(sys.executable).with_name("habit"))
+from tests.habit_cli import HABIT, Result, assert_clean_error, run_habit
 
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
+__all__ = ["HABIT", "Result", "Runner", "assert_clean_error"]
 
 Runner = Callable[..., Result]
 
@@ -37,29 +22,6 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def habit(home: Path) -> Runner:
     def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 30) -> Result:
-        full_env = {k: v for k, v in os.environ.items() if k not in ("HABIT_NOW", "NO_COLOR", "FORCE_COLOR")}
-        full_env.update({"HABIT_HOME": str(home), "COLUMNS": "200"})
-        full_env.update(env or {})
-        proc = subprocess.run(
-            [HABIT, *args],
-            capture_output=True,
-            text=True,
-            env=full_env,
-            input=stdin,
-            timeout=timeout,
-            check=False,
-        )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        return run_habit(home, *args, env=env, stdin=stdin, timeout=timeout)
 
     return run
-
-
-def assert_clean_error(r: Result, code: int = 1) -> None:
-    """One clear line on stderr, the expected exit code, and no traceback."""
-    assert r.code == code, (r.code, r.out, r.err)
-    assert "Traceback" not in r.err and "Traceback" not in r.out
-    lines = [line for line in r.err.splitlines() if line.strip()]
-    assert lines, "expected a message on stderr"
-    if code == 1:
-        assert len(lines) == 1, r.err
-        assert lines[0].startswith("habit: error: "), r.err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,88 +10,7 @@ from hypothesis import strategies as st
 from sync_protocol.domain.events import Event
 from sync_protocol.domain.ids import hlc_observe, hlc_tick
 from sync_protocol.domain.merge import Replica
-
-HABITS = [f"0190a0b0-0000-7000-8000-00000000000{i}" for i in range(1, 4)]
-DEVICES = [
-    "0190a0b0-0000-7000-8000-0000000000da",
-    "0190a0b0-0000-7000-8000-0000000000db",
-    "0190a0b0-0000-7000-8000-0000000000dc",
-]
-DATES = ["2024-03-01", "2024-03-02", "2024-03-03"]
-NAMES = ["Read", "Run", "Water", "  Stretch  "]
-
-habit_ids = st.sampled_from([HABITS[0], *HABITS])
-# weighted so that most generated histories leave live habits holding check-ins
-KINDS = [
-    *["habit.create"] * 3,
-    *["habit.update", "habit.archive", "habit.delete"],
-    *["checkin.set"] * 4,
-    *["checkin.clear", "other"],
-]
-dates = st.sampled_from(DATES)
-field_values: dict[str, st.SearchStrategy[Any]] = {
-    "name": st.sampled_from(NAMES),
-    "description": st.sampled_from(["", "every morning"]),
-    "schedule": st.sampled_from(["daily", "3/week", "Mon, Wed"]),
-    "archived": st.booleans(),
-    "target": st.sampled_from([1, 2.5, 8]),
-    "position": st.integers(0, 3),
-    "tags": st.sampled_from([[], ["health"], ["Health", "mind"]]),
-}
-
-
-@st.composite
-def kinds_and_payloads(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    hid = draw(habit_ids)
-    kind = draw(st.sampled_from(KINDS))
-    if kind in ("habit.create", "habit.update"):
-        names = draw(st.sets(st.sampled_from(sorted(field_values)), min_size=1))
-        fields = {name: draw(field_values[name]) for name in names}
-        if kind == "habit.create":
-            fields["name"] = draw(field_values["name"])
-        return kind, {"habit_id": hid, **fields}
-    if kind == "habit.archive":
-        return kind, {"habit_id": hid, **draw(st.sampled_from([{}, {"archived": True}, {"archived": False}]))}
-    if kind == "habit.delete":
-        return kind, {"habit_id": hid}
-    if kind == "checkin.set":
-        payload: dict[str, Any] = {"habit_id": hid, "date": draw(dates)}
-        if draw(st.booleans()):
-            payload["skip"] = True
-        else:
-            payload["value"] = draw(st.sampled_from([0, 1, 2.5, 7]))
-        payload["note"] = draw(st.sampled_from(["", "tired"]))
-        return kind, payload
-    if kind == "checkin.clear":
-        return kind, {"habit_id": hid, "date": draw(dates)}
-    # an unknown kind from a newer client, or a known kind with a payload this version rejects
-    strays: list[tuple[str, dict[str, Any]]] = [
-        ("habit.reorder", {"habit_id": hid, "position": 9}),
-        ("future.thing", {}),
-        ("checkin.set", {"habit_id": hid, "date": "2024-W09-5", "value": 1}),
-        ("checkin.set", {"habit_id": hid, "date": "2024-03-01", "value": -1}),
-        ("habit.update", {"habit_id": hid, "schedule": "fortnightly"}),
-    ]
-    stray: tuple[str, dict[str, Any]] = draw(st.sampled_from(strays))
-    return stray
-
-
-@st.composite
-def event_sets(draw: st.DrawFn) -> list[Event]:
-    """Events from 2-3 devices, each numbering its own gaplessly; clocks collide on purpose."""
-    n_devices = draw(st.integers(2, 3))
-    specs = draw(
-        st.lists(
-            st.tuples(st.integers(0, n_devices - 1), st.integers(1, 12), kinds_and_payloads()), min_size=1, max_size=25
-        )
-    )
-    seq: Counter[int] = Counter()
-    events = []
-    for i, (device, hlc, (kind, payload)) in enumerate(specs):
-        seq[device] += 1
-        event_id = f"0190a0b1-0000-7000-8000-{i:012x}"
-        events.append(Event(event_id, DEVICES[device], seq[device], hlc, kind, payload))
-    return events
+from tests.merge_events import DEVICES, HABITS, event_sets, shuffled_with_duplicates
 
 
 def replay(events: list[Event]) -> Replica:
@@ -102,18 +20,11 @@ def replay(events: list[Event]) -> Replica:
     return replica
 
 
-def shuffled_with_duplicates(events: list[Event], data: st.DataObject) -> list[Event]:
-    order = list(data.draw(st.permutations(events)))
-    for extra in data.draw(st.lists(st.sampled_from(events), max_size=8)):
-        order.insert(data.draw(st.integers(0, len(order))), extra)
-    return order
-
-
 @settings(max_examples=100, deadline=None)
 @given(events=event_sets(), data=st.data())
 def test_replicas_converge_under_any_order_and_duplication(events: list[Event], data: st.DataObject) -> None:
     reference = replay(events).visible()
-    assert replay(shuffled_with_duplicates(events, data)).visible() == reference
+    assert replay(shuffled_with_duplicates(events, data, extra=8)).visible() == reference
 
 
 @settings(max_examples=50, deadline=None)
@@ -121,7 +32,7 @@ def test_replicas_converge_under_any_order_and_duplication(events: list[Event], 
 def test_merging_two_replicas_equals_seeing_everything(events: list[Event], data: st.DataObject) -> None:
     """Two devices that each saw part of the history, then exchanged the rest, agree."""
     split = data.draw(st.integers(0, len(events)))
-    left = replay(events[:split] + shuffled_with_duplicates(events, data))
+    left = replay(events[:split] + shuffled_with_duplicates(events, data, extra=8))
     right = replay(events[split:] + events[:split])
     assert left.visible() == right.visible() == replay(events).visible()
 

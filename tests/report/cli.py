@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.events import habit_to_fields
 from sync_protocol.domain.habit import Habit
+from tests.habit_cli import Result, assert_clean_error
+from tests.habit_cli import run_habit as _run
 
-HABIT = str(Path(sys.executable).with_name("habit"))
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
+__all__ = ["Result", "assert_one_line_error", "run_habit", "seed"]
 
 
 def run_habit(home: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HABIT_", "OLLAMA_"))}
-    full_env.update({"HABIT_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"})
-    full_env.update(env or {})
-    proc = subprocess.run(
-        [HABIT, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=60, check=False
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    """``habit ARGS`` without colours (reports and the coach print plain text)."""
+    return _run(home, *args, env={"NO_COLOR": "1", **(env or {})}, cwd=cwd)
 
 
 def export_document(habits: list[Habit], checkins: dict[str, list[CheckIn]]) -> str:
@@ -66,12 +52,8 @@ def seed(home: Path, habits: list[Habit], checkins: dict[str, list[CheckIn]], no
 
 
 def assert_one_line_error(result: Result, text: str) -> None:
-    assert result.code == 1, (result.code, result.out, result.err)
-    assert "Traceback" not in result.err
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("habit: error: "), result.err
-    assert text in lines[0]
+    assert_clean_error(result, 1)
+    assert text in result.err
 
 
 def _uuid(i: int) -> str:

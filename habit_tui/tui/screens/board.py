@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from habit_tui.errors import HabitError
 from habit_tui.services import habits as svc
 from habit_tui.services import reporting
-from habit_tui.services.board import Board, BoardRow, current_habit, load_board, load_row, move_shown
+from habit_tui.services.board import Board, BoardRow, current_habit, load_board, load_row
 from habit_tui.services.context import Session
 from habit_tui.tui.backend import backend_of
 from habit_tui.tui.messages import (
@@ -384,7 +384,7 @@ class BoardScreen(Screen[None]):
         habit, archived = picked[0].habit, self.show_archived
 
         def job(s: Session) -> HabitChanged | None:
-            moved = move_shown(s.store, habit.id, delta, include_archived=archived)
+            moved = svc.move_habit(s.store, current_habit(s.store, habit.id), delta, include_archived=archived)
             return HabitChanged(habit) if moved else None
 
         backend_of(self).submit(self, job)

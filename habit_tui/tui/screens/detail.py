@@ -24,15 +24,10 @@ from habit_tui.tui.widgets.heatmap import Heatmap
 from habit_tui.tui.widgets.score_chart import ScoreChart
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.stats import effective_start
+from sync_protocol.report.text import streak_text
 
 RATE_PERIODS = 12
 MAX_NOTES = 100
-_UNITS = {"d": ("day", "days"), "w": ("week", "weeks"), "mo": ("month", "months")}
-
-
-def plural(n: int, unit: str) -> str:
-    one, many = _UNITS.get(unit, ("period", "periods"))
-    return f"{n} {one if n == 1 else many}"
 
 
 def rate_style(rate: float | None) -> str:
@@ -70,9 +65,9 @@ def summary_text(d: HabitDetail) -> Text:
     unit = h.schedule.unit
     text.append("\n\n")
     text.append("Current streak ", style="dim")
-    text.append(plural(s.current_streak, unit), style="bold")
+    text.append(streak_text(s.current_streak, unit), style="bold")
     text.append("   Best ", style="dim")
-    text.append(plural(s.best_streak, unit), style="bold")
+    text.append(streak_text(s.best_streak, unit), style="bold")
     text.append("   Score ", style="dim")
     text.append(f"{s.score:.0%}", style="bold")
     text.append("   Completion ", style="dim")

@@ -99,6 +99,8 @@ def _check_schema(settings: Settings) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from habit_server import workers as workers_module
+
     if os.environ.get(DEV_ENV) and not os.environ.get("SECRET_KEY"):
         # One random key for every worker process, so a token from one is valid at the others.
         os.environ["SECRET_KEY"] = secrets.token_urlsafe(32)
@@ -107,13 +109,14 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers > 1 and not settings.redis_url:
         raise SystemExit("habit-server: --workers above 1 needs REDIS_URL (hints and caches are shared through Redis)")
     _check_schema(settings)
-    uvicorn.run(
-        "habit_server.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=3,
-        proxy_headers=True,
-    )
+    options = {
+        "app": "habit_server.api.app:app_from_env",
+        "factory": True,
+        "log_level": settings.log_level.lower(),
+        "timeout_graceful_shutdown": 3,
+        "proxy_headers": True,
+    }
+    if workers > 1 and workers_module.reuse_port_available():
+        workers_module.run(host, port, workers, options)
+        return
+    uvicorn.run(host=host, port=port, workers=workers, **options)  # type: ignore[arg-type]

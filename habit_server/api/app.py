@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,12 +35,23 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        # The ~130,000 objects of the loaded app never die: move them out of the collector's way, or
+        # every full collection stops this worker for ~50 ms with requests in flight.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
             await runtime.close()
 
-    app = FastAPI(title="habit-server", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # No OpenTelemetry: FastAPI's native telemetry would look up its providers on every request.
+    app = FastAPI(
+        title="habit-server",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.runtime = runtime
     errors.install(app)
     for router in (sync.router, auth.router, users.router, habits.router, admin.router):

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -25,6 +27,15 @@ log = logging.getLogger("habit_server.hub")
 Hint = int | None
 
 
+@dataclass
+class _Job:
+    """One caller's share of a coalesced pipeline."""
+
+    message: tuple[str, str] | None
+    counters: list[tuple[str, int | None]]
+    done: asyncio.Future[list[int] | None]
+
+
 class Hub:
     def __init__(self, link: RedisLink) -> None:
         self.link = link
@@ -34,6 +45,8 @@ class Hub:
         self._pubsub: PubSub | None = None
         self._stopping = False
         self.listening = asyncio.Event()
+        self._queue: list[_Job] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     def channel(self, user_id: str) -> str:
         return self.link.key("user", user_id)
@@ -51,24 +64,60 @@ class Hub:
                 if not subs:
                     del self._subs[user_id]
 
-    async def publish(self, user_id: str, head_seq: int, also_incr: str | None = None) -> bool:
-        """Hint every stream of the user. With ``also_incr``, bump that key in the same round trip;
-        returns whether Redis took both (False: Redis is absent or down)."""
-        self._deliver(user_id, head_seq)
-        message = f"{self.instance}:{head_seq}"
+    async def publish(
+        self, user_id: str, head_seq: int | None, counters: Sequence[tuple[str, int | None]] = ()
+    ) -> list[int] | None:
+        """Hint every stream of the user (unless ``head_seq`` is None) and ``INCR`` each counter
+        ``(key, expiry seconds or None)``. Returns the counters' new values, or None when Redis is
+        absent or down (the hint still reaches this process's streams).
 
-        async def send(r: Redis) -> None:
-            async with r.pipeline(transaction=False) as pipe:
-                pipe.publish(self.channel(user_id), message)
-                if also_incr is not None:
-                    pipe.incr(also_incr)
-                await pipe.execute()
+        The Redis work of concurrent callers is coalesced: whatever is queued while one pipeline
+        is on its way goes out together in the next, so under load a worker spends one round trip
+        on many pushes, and each caller still returns only once its own commands were applied.
+        """
+        if head_seq is not None:
+            self._deliver(user_id, head_seq)
+        if not self.link.configured:
+            return None
+        done: asyncio.Future[list[int] | None] = asyncio.get_running_loop().create_future()
+        message = None if head_seq is None else (self.channel(user_id), f"{self.instance}:{head_seq}")
+        self._queue.append(_Job(message, list(counters), done))
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        return await done
 
+    async def _flush(self) -> None:
         try:
-            await self.link.run(send)
-        except RedisUnavailable:
-            return False
-        return also_incr is not None
+            while self._queue:
+                jobs, self._queue = self._queue, []
+
+                async def send(r: Redis, jobs: list[_Job] = jobs) -> list[Any]:
+                    async with r.pipeline(transaction=False) as pipe:
+                        for job in jobs:
+                            if job.message is not None:
+                                pipe.publish(*job.message)
+                            for key, expiry in job.counters:
+                                pipe.incr(key)
+                                if expiry is not None:
+                                    pipe.expire(key, expiry)
+                        return list(await pipe.execute())
+
+                try:
+                    replies: list[Any] | None = await self.link.run(send)
+                except RedisUnavailable:
+                    replies = None
+                at = 0
+                for job in jobs:
+                    values: list[int] = []
+                    if replies is not None:
+                        at += job.message is not None
+                        for _, expiry in job.counters:
+                            values.append(int(replies[at]))
+                            at += 1 if expiry is None else 2
+                    if not job.done.done():
+                        job.done.set_result(values if replies is not None else None)
+        finally:
+            self._flusher = None
 
     def _deliver(self, user_id: str, hint: Hint) -> None:
         for queue in self._subs.get(user_id, ()):

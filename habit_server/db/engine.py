@@ -22,7 +22,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # No overflow: connections above the pool would be opened and closed per request (a new
+    # PostgreSQL backend each time); requests beyond the pool wait for a connection instead.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

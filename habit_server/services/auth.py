@@ -170,9 +170,9 @@ _WHO_PG = (
 )
 
 
-async def authenticate(rt: Runtime, token: str) -> Principal:
-    """The caller of an access token; every request pays for this, so on PostgreSQL it skips SQLAlchemy."""
-    claims = tokens.read_access(rt.settings.key, token)
+async def authenticate(rt: Runtime, claims: tokens.AccessClaims) -> Principal:
+    """The caller of a well-signed access token, if its device and account are in good standing.
+    Every request pays for this, so on PostgreSQL it skips SQLAlchemy."""
     async with rt.engine.connect() as conn:
         if rt.is_sqlite:
             row: Any = (await conn.execute(_WHO, {"user_id": claims.user_id, "device_id": claims.device_id})).first()

@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,12 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from habit_server.db.models import DEVICES, EVENT_WIRE_COLUMNS, EVENTS, USERS
 from habit_server.runtime import Runtime
-from habit_server.services.errors import Unauthorized
-from habit_server.services.logtx import CoreTx, Locked, LogTx, PgTx
-from habit_server.services.materialise import materialise
+from habit_server.services.errors import Forbidden, RateLimited, Unauthorized
+from habit_server.services.logtx import Keys, Locked, LogTx, Snapshot, Writes
+from habit_server.services.logtx_core import CoreTx
+from habit_server.services.logtx_pg import PgTx, peek, write_if_head
+from habit_server.services.materialise import plan, touched
 from habit_server.services.principal import Principal
+from habit_server.services.tokens import AccessClaims
 from sync_protocol.domain.events import Event, check_payload
 from sync_protocol.domain.ids import hlc_observe, hlc_tick, hlc_wall_ms, now_ms, uuid7
+from sync_protocol.domain.merge import Effect, effect_of
 from sync_protocol.wire.errors import ErrorBody, ErrorCode
 from sync_protocol.wire.sync import EventIn, PushResponse, PushResult, StatusResponse
 from sync_protocol.wire.version import MAX_CLOCK_SKEW_MS
@@ -34,12 +39,24 @@ E = EVENTS
 U = USERS
 D = DEVICES
 
+Effects = Sequence[tuple[Event, Effect | None]]
+
 
 async def lock_user(tx: LogTx, user_id: uuid.UUID) -> Locked:
     lock = await tx.lock(user_id)
     if lock is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
     return lock
+
+
+def check_standing(lock: Locked) -> None:
+    """The caller's device and account, read with the lock: the push path's access check."""
+    if not lock.device_known:
+        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the access token is not valid")
+    if lock.device_revoked:
+        raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this device was logged out; log in again")
+    if lock.disabled:
+        raise Forbidden(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
 
 
 @asynccontextmanager
@@ -59,13 +76,12 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-async def _store(tx: LogTx, user_id: uuid.UUID, lock: Locked, events: Sequence[Event]) -> list[int]:
-    """Append events (known to be new) after the head, materialise them, move head and clock."""
+def _writes(user_id: uuid.UUID, lock: Locked, effs: Effects, snap: Snapshot) -> Writes:
+    """The rows that append the events of ``effs`` (known to be new) after the head, merged."""
     received = datetime.now(UTC)
-    seqs = list(range(lock.head + 1, lock.head + 1 + len(events)))
     clock = lock.clock
     rows = []
-    for seq, ev in zip(seqs, events, strict=True):
+    for seq, (ev, _) in enumerate(effs, start=lock.head + 1):
         clock = hlc_observe(clock, ev.hlc)
         rows.append(
             {
@@ -81,29 +97,58 @@ async def _store(tx: LogTx, user_id: uuid.UUID, lock: Locked, events: Sequence[E
                 "received_at": received,
             }
         )
-    await tx.insert_events(rows)
-    await materialise(tx, user_id, events)
-    lock.head += len(events)
-    lock.clock = clock
-    await tx.move_head(user_id, lock.head, clock)
-    return seqs
+    merged = plan(user_id, [(ev, eff) for ev, eff in effs if eff is not None], snap)
+    return Writes(rows, merged, lock.head, lock.head + len(rows), clock)
 
 
 async def after_write(rt: Runtime, user_key: str, head: int) -> None:
     """After the commit: drop the user's cached responses and hint every stream (one Redis round trip)."""
-    if not await rt.hub.publish(user_key, head, also_incr=rt.cache.gen_key(user_key)):
+    if await rt.hub.publish(user_key, head, [(rt.cache.gen_key(user_key), None)]) is None:
         await rt.cache.invalidate(user_key)
+
+
+def _push_limit(user_key: str) -> str:
+    return f"push:{user_key}"
+
+
+async def _after_push(rt: Runtime, user_key: str, head: int | None) -> None:
+    """After a push (``head``: the new head if it wrote), in one Redis round trip: count it against
+    the push rate limit and, if it wrote, drop the user's cached responses and hint every stream."""
+    limit = rt.settings.pushes_per_minute
+    name = _push_limit(user_key)
+    counters: list[tuple[str, int | None]] = [(rt.limiter.key_for(name), 61)] if limit > 0 else []
+    if head is not None:
+        counters.append((rt.cache.gen_key(user_key), None))
+    if not counters:
+        return
+    counts = await rt.hub.publish(user_key, head, counters)
+    if counts is None and head is not None:
+        await rt.cache.invalidate(user_key)
+    rt.limiter.counted(name, counts[0] if counts else None, limit)
 
 
 def _error(event_id: str, code: ErrorCode, message: str) -> PushResult:
     return PushResult(event_id=event_id, status="error", error=ErrorBody(code=code, message=message))
 
 
-async def push(rt: Runtime, user_id: uuid.UUID, incoming: Sequence[EventIn]) -> PushResponse:
+Candidate = tuple[int, Event, Effect | None]
+"""An event worth storing: its index in the request, itself, and what it changes."""
+
+
+@dataclass
+class _Batch:
+    """What a push will do, decided from the stored rows: ``writes`` is None when nothing is new."""
+
+    head: int
+    fresh: list[Candidate]
+    writes: Writes | None
+
+
+def _screen(incoming: Sequence[EventIn], results: list[PushResult | None]) -> tuple[list[Candidate], dict[str, int]]:
+    """Per-event checks that need no database; the rest become candidates (first of each event_id)."""
     now = now_ms()
-    results: list[PushResult | None] = [None] * len(incoming)
     first_index: dict[str, int] = {}
-    candidates: list[tuple[int, Event]] = []
+    candidates: list[Candidate] = []
     for i, item in enumerate(incoming):
         ev = item.to_domain()
         if hlc_wall_ms(ev.hlc) > now + MAX_CLOCK_SKEW_MS:
@@ -116,29 +161,74 @@ async def push(rt: Runtime, user_id: uuid.UUID, incoming: Sequence[EventIn]) -> 
             results[i] = _error(ev.event_id, ErrorCode.INVALID_PAYLOAD, str(exc))
             continue
         if ev.event_id in first_index:
-            continue  # a repeat inside the batch: reported like the first one, below
+            continue  # a repeat inside the batch: reported like the first one, at the end
         first_index[ev.event_id] = i
-        candidates.append((i, ev))
+        candidates.append((i, ev, effect_of(ev)))
+    return candidates, first_index
 
-    async with write_tx(rt, fast=True) as tx:
-        lock = await lock_user(tx, user_id)
-        known = await tx.known(user_id, [ev.event_id for _, ev in candidates]) if candidates else {}
-        fresh: list[tuple[int, Event]] = []
-        for i, ev in candidates:
-            if ev.event_id in known:
-                seq, identity = known[ev.event_id]
-                if identity != (ev.device_id, ev.device_seq, ev.hlc, ev.kind):
-                    results[i] = _error(
-                        ev.event_id, ErrorCode.EVENT_CONFLICT, "another event was stored under this event_id"
-                    )
-                else:
-                    results[i] = PushResult(event_id=ev.event_id, status="duplicate", server_seq=seq)
-            else:
-                fresh.append((i, ev))
-        if fresh:
-            seqs = await _store(tx, user_id, lock, [ev for _, ev in fresh])
-            for (i, ev), seq in zip(fresh, seqs, strict=True):
-                results[i] = PushResult(event_id=ev.event_id, status="ok", server_seq=seq)
+
+def _settle(
+    user_id: uuid.UUID,
+    found: tuple[Locked, Snapshot] | None,
+    candidates: list[Candidate],
+    results: list[PushResult | None],
+) -> _Batch:
+    """Check the caller's standing, answer the known event ids, and plan the writes of the rest."""
+    if found is None:
+        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the access token is not valid")
+    lock, snap = found
+    check_standing(lock)
+    fresh: list[Candidate] = []
+    for i, ev, eff in candidates:
+        if ev.event_id not in snap.known:
+            fresh.append((i, ev, eff))
+            continue
+        seq, identity = snap.known[ev.event_id]
+        if identity != (ev.device_id, ev.device_seq, ev.hlc, ev.kind):
+            results[i] = _error(ev.event_id, ErrorCode.EVENT_CONFLICT, "another event was stored under this event_id")
+        else:
+            results[i] = PushResult(event_id=ev.event_id, status="duplicate", server_seq=seq)
+    writes = _writes(user_id, lock, [(ev, eff) for _, ev, eff in fresh], snap) if fresh else None
+    return _Batch(lock.head, fresh, writes)
+
+
+async def _push_optimistic(
+    rt: Runtime, caller: AccessClaims, keys: Keys, candidates: list[Candidate], results: list[PushResult | None]
+) -> _Batch | None:
+    """PostgreSQL, no lock: read, then write only if the head has not moved. None: take the lock."""
+    async with rt.engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection
+        batch = _settle(caller.user_id, await peek(raw, caller.user_id, caller.device_id, keys), candidates, results)
+        if batch.writes is None:
+            return batch
+        if batch.writes.plan.writes_habits:
+            return None
+        return batch if await write_if_head(raw, caller.user_id, batch.writes) else None
+
+
+async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -> PushResponse:
+    """Store a device's events. The caller's token was checked by signature only: the device and
+    account are checked here, in the statement that reads the user's head."""
+    retry = rt.limiter.blocked(_push_limit(str(caller.user_id)))
+    if retry is not None:
+        raise RateLimited(retry)
+    results: list[PushResult | None] = [None] * len(incoming)
+    candidates, first_index = _screen(incoming, results)
+    keys = touched(
+        [ev.event_id for _, ev, _ in candidates], [(ev, eff) for _, ev, eff in candidates if eff is not None]
+    )
+    batch = None if rt.is_sqlite else await _push_optimistic(rt, caller, keys, candidates, results)
+    if batch is None:
+        async with write_tx(rt, fast=True) as tx:
+            found = await tx.lock_and_read(caller.user_id, caller.device_id, keys)
+            batch = _settle(caller.user_id, found, candidates, results)
+            if batch.writes is not None:
+                await tx.write(caller.user_id, batch.writes)
+    head = batch.head
+    if batch.writes is not None:
+        head = batch.writes.head
+        for (i, ev, _), row in zip(batch.fresh, batch.writes.events, strict=True):
+            results[i] = PushResult(event_id=ev.event_id, status="ok", server_seq=row["server_seq"])
     for i, item in enumerate(incoming):
         if results[i] is None:  # repeated inside the batch
             first = results[first_index[item.event_id]]
@@ -148,9 +238,8 @@ async def push(rt: Runtime, user_id: uuid.UUID, incoming: Sequence[EventIn]) -> 
                 if first.status != "error"
                 else first
             )
-    if fresh:
-        await after_write(rt, str(user_id), lock.head)
-    return PushResponse(results=[r for r in results if r is not None], head_seq=lock.head)
+    await _after_push(rt, str(caller.user_id), head if batch.writes is not None else None)
+    return PushResponse(results=[r for r in results if r is not None], head_seq=head)
 
 
 EventSpec = tuple[str, dict[str, Any]]
@@ -186,8 +275,11 @@ async def record(rt: Runtime, who: Principal, build: Builder) -> list[Event]:
             clock = hlc_tick(clock, now)
             seq = last_seq - len(specs) + 1 + n
             events.append(Event(uuid7(), str(who.device_id), seq, clock, kind, payload))
-        await _store(tx, who.user_id, lock, events)
-    await after_write(rt, who.key, lock.head)
+        effs = [(ev, effect_of(ev)) for ev in events]
+        snap = await tx.read(who.user_id, touched([], [(ev, eff) for ev, eff in effs if eff is not None]))
+        writes = _writes(who.user_id, lock, effs, snap)
+        await tx.write(who.user_id, writes)
+    await after_write(rt, who.key, writes.head)
     return events
 
 

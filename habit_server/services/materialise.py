@@ -2,7 +2,9 @@
 
 The rule is ``sync_protocol.domain.merge`` (``effect_of`` and ``wins``): an event wins a slot
 (one per habit field, one per (habit, date)) only if its stamp is greater than the stored one,
-and ``habit.delete`` is final. Called inside the write transaction, under the user's row lock.
+and ``habit.delete`` is final. This module is pure: :func:`touched` names the rows a batch
+needs, the write transaction reads them under the user's row lock, and :func:`plan` turns
+the events and those rows into the rows to write.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from habit_server.services.logtx import LogTx, Slot
+from habit_server.services.logtx import Keys, Plan, Slot, Snapshot
 from sync_protocol.domain.events import Event, Stamp
-from sync_protocol.domain.merge import CheckinSlot, effect_of, wins
+from sync_protocol.domain.merge import CheckinSlot, Effect, effect_of, wins
+
+Effects = list[tuple[Event, Effect]]
 
 
 @dataclass
@@ -58,20 +62,30 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-async def materialise(tx: LogTx, user_id: uuid.UUID, events: Sequence[Event]) -> None:
-    effects = [(ev, eff) for ev in events if (eff := effect_of(ev)) is not None]
-    if not effects:
-        return
-    habit_ids = sorted({eff.habit_id for _, eff in effects})
-    habits: dict[str, _Habit] = {hid: _Habit(exists=False) for hid in habit_ids}
-    for hid, created, deleted, stamps in await tx.habits(user_id, habit_ids):
-        habits[hid] = _Habit(exists=True, created=created, deleted=deleted, stamps=json.loads(stamps))
+def effects(events: Sequence[Event]) -> Effects:
+    """The events that change materialised state, with what they change."""
+    return [(ev, eff) for ev in events if (eff := effect_of(ev)) is not None]
 
-    slots = sorted({(eff.habit_id, eff.checkin_date) for _, eff in effects if eff.checkin_date is not None})
-    old_checkins = await tx.checkin_stamps(user_id, slots) if slots else {}
+
+def touched(event_ids: list[str], effs: Effects) -> Keys:
+    """The rows a write of these events reads: known event ids, habits, check-in slots."""
+    habit_ids = sorted({eff.habit_id for _, eff in effs})
+    slots = sorted({(eff.habit_id, eff.checkin_date) for _, eff in effs if eff.checkin_date is not None})
+    return Keys(event_ids, habit_ids, slots)
+
+
+def plan(user_id: uuid.UUID, effs: Effects, snap: Snapshot) -> Plan:
+    """The habit and check-in rows to write for these (new) events, given the stored rows."""
+    if not effs:
+        return Plan()
+    habits: dict[str, _Habit] = {eff.habit_id: _Habit(exists=False) for _, eff in effs}
+    for hid, created, deleted, stamps in snap.habits:
+        if hid in habits:
+            habits[hid] = _Habit(exists=True, created=created, deleted=deleted, stamps=json.loads(stamps))
+    old_checkins = snap.checkins
     new_checkins: dict[Slot, tuple[Stamp, CheckinSlot]] = {}
 
-    for ev, eff in effects:
+    for ev, eff in effs:
         habit = habits[eff.habit_id]
         if habit.deleted:
             continue
@@ -91,8 +105,8 @@ async def materialise(tx: LogTx, user_id: uuid.UUID, events: Sequence[Event]) ->
             if wins(ev.stamp, current):
                 new_checkins[key] = (ev.stamp, eff.checkin)
 
-    await _write_habits(tx, user_id, habits)
-    rows = [
+    result = _habit_rows(user_id, habits)
+    result.checkins = [
         {
             "user_id": user_id,
             "habit_id": hid,
@@ -108,12 +122,12 @@ async def materialise(tx: LogTx, user_id: uuid.UUID, events: Sequence[Event]) ->
         for (hid, day), (stamp, slot) in new_checkins.items()
         if not habits[hid].deleted
     ]
-    if rows:
-        await tx.upsert_checkins(rows, set(old_checkins))
+    result.existing = {key for key in new_checkins if key in old_checkins}
+    return result
 
 
-async def _write_habits(tx: LogTx, user_id: uuid.UUID, habits: dict[str, _Habit]) -> None:
-    fresh = []
+def _habit_rows(user_id: uuid.UUID, habits: dict[str, _Habit]) -> Plan:
+    result = Plan()
     for hid, habit in habits.items():
         if not habit.dirty and habit.exists:
             continue
@@ -124,11 +138,8 @@ async def _write_habits(tx: LogTx, user_id: uuid.UUID, habits: dict[str, _Habit]
             "stamps": json.dumps(habit.stamps, separators=(",", ":")),
         }
         if habit.exists:
-            await tx.update_habit(user_id, hid, row)
+            result.habit_updates.append((hid, row))
         else:
-            fresh.append({**_DEFAULTS, "user_id": user_id, "id": hid, **row})
-    if fresh:
-        await tx.insert_habits(fresh)
-    gone = [hid for hid, habit in habits.items() if habit.deleted and habit.dirty]
-    if gone:
-        await tx.delete_checkins(user_id, gone)
+            result.new_habits.append({**_DEFAULTS, "user_id": user_id, "id": hid, **row})
+    result.gone = [hid for hid, habit in habits.items() if habit.deleted and habit.dirty]
+    return result

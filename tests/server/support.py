@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,3 +104,10 @@ class Device:
 
     def checkin(self, habit_id: str, day: str, value: float = 1, note: str = "") -> dict[str, Any]:
         return self.event("checkin.set", {"habit_id": habit_id, "date": day, "value": value, "note": note})
+
+
+async def fresh_rate_window(window: int = 60) -> None:
+    """Wait for the next fixed rate-limit window if this one ends within 3 s (so counts don't reset mid-test)."""
+    left = window - time.time() % window
+    if left < 3:
+        await asyncio.sleep(left + 0.05)

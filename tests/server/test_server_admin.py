@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from habit_server.services.users import set_role_by_username
+from sync_protocol.domain.ids import uuid7
 from sync_protocol.wire.auth import Role
-from tests.server.support import Api
+from tests.server.support import Api, Device
 
 
 async def test_admin_manages_users(api: Api) -> None:
@@ -22,8 +23,13 @@ async def test_admin_manages_users(api: Api) -> None:
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "account_disabled"
     assert (await api.login(user.username)).status_code == 403
+    # The sync push checks the account in the statement that takes its lock: refused, nothing stored.
+    r = await api.push(user, [Device().create(uuid7(), "While disabled")])
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "account_disabled"
     await api.client.post(f"/api/v1/admin/users/{user.user_id}/enable", headers=boss.headers)
     assert (await api.client.get("/api/v1/users/me", headers=user.headers)).status_code == 200
+    assert await api.pull_all(user) == []
 
     r = await api.client.put(f"/api/v1/admin/users/{user.user_id}/role", json={"role": "admin"}, headers=boss.headers)
     assert r.json()["role"] == "admin"

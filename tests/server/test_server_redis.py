@@ -12,7 +12,7 @@ from habit_server.cache.link import RedisLink
 from habit_server.cache.ratelimit import RateLimiter
 from sync_protocol.domain.ids import uuid7
 from tests.server.conftest import free_port, make_settings, open_api, start_redis
-from tests.server.support import Device
+from tests.server.support import Device, fresh_rate_window
 
 
 async def test_rate_limits_are_shared_between_server_processes(redis_url: str, redis_prefix: str) -> None:
@@ -25,6 +25,26 @@ async def test_rate_limits_are_shared_between_server_processes(redis_url: str, r
     finally:
         for link in links:
             await link.close()
+
+
+async def test_push_limits_are_shared_between_server_processes(pg_url: str, redis_url: str, redis_prefix: str) -> None:
+    """Pushes are counted after they are stored, in the round trip that hints streams: a process
+    learns the shared count at its next push, so each process lets at most one push past the limit."""
+    settings = make_settings(
+        database_url=pg_url, redis_url=redis_url, redis_prefix=redis_prefix + "push-limit:", pushes_per_minute=3
+    )
+    async for one in open_api(settings, "postgres"):
+        async for two in open_api(settings, "postgres"):
+            who = await one.account()
+            dev, hid = Device(), uuid7()
+            await fresh_rate_window()
+
+            codes = []
+            for day, api in enumerate([one, one, two, two, one, one], start=1):
+                codes.append((await api.push(who, [dev.checkin(hid, f"2026-02-{day:02d}")])).status_code)
+            # two saw the shared count reach 3 with its first push; one learns it with its third.
+            assert codes == [200, 200, 200, 429, 200, 429]
+            assert len(await one.pull_all(who)) == 4
 
 
 @pytest.fixture

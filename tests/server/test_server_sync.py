@@ -10,7 +10,8 @@ from sync_protocol.domain.events import Event
 from sync_protocol.domain.ids import hlc_from_ms, now_ms, uuid7
 from sync_protocol.domain.merge import Replica
 from sync_protocol.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
-from tests.server.support import Api, Device
+from tests.server.conftest import SettingsFactory, open_api
+from tests.server.support import Account, Api, Device, fresh_rate_window
 
 
 async def test_status_names_the_store_and_head(api: Api) -> None:
@@ -188,15 +189,52 @@ async def test_materialised_state_matches_the_reference_replica_in_any_order(api
             batch, shuffled = shuffled[:cut], shuffled[cut:]
             r = await api.push(who, batch)
             assert r.status_code == 200, r.text
-        replica = Replica()
-        for e in events:
-            replica.apply(_domain(e))
-        expected = replica.visible()
-        export = (await api.client.get("/api/v1/users/me/export", headers=who.headers)).json()
-        got = {h["id"]: h for h in export["habits"]}
-        assert set(got) == set(expected), seed
-        for hid, want in expected.items():
-            for name, value in want["fields"].items():
-                assert got[hid][name] == value, (seed, hid, name)
-            checks = {c["date"]: (c["value"], c["skipped"], c["note"]) for c in got[hid]["checkins"]}
-            assert checks == want["checkins"], (seed, hid)
+        await _assert_matches_replica(api, who, events, seed)
+
+
+async def _assert_matches_replica(api: Api, who: Account, events: list[dict[str, Any]], label: object) -> None:
+    replica = Replica()
+    for e in events:
+        replica.apply(_domain(e))
+    expected = replica.visible()
+    export = (await api.client.get("/api/v1/users/me/export", headers=who.headers)).json()
+    got = {h["id"]: h for h in export["habits"]}
+    assert set(got) == set(expected), label
+    for hid, want in expected.items():
+        for name, value in want["fields"].items():
+            assert got[hid][name] == value, (label, hid, name)
+        checks = {c["date"]: (c["value"], c["skipped"], c["note"]) for c in got[hid]["checkins"]}
+        assert checks == want["checkins"], (label, hid)
+
+
+async def test_concurrent_overlapping_pushes_store_each_event_once_and_converge(api: Api) -> None:
+    """Pushes of one user that wait for each other's lock (and re-read what the winner wrote)."""
+    rng = random.Random(7)
+    who = await api.account()
+    events = _random_events(rng)
+    batches = [rng.sample(events, 15) for _ in range(12)] + [events]
+    responses = await asyncio.gather(*(api.push(who, batch) for batch in batches))
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
+    seq_of: dict[str, int] = {}
+    for r in responses:
+        for result in r.json()["results"]:
+            assert result["status"] in ("ok", "duplicate"), result
+            assert seq_of.setdefault(result["event_id"], result["server_seq"]) == result["server_seq"]
+    pulled = await api.pull_all(who)
+    assert [e["server_seq"] for e in pulled] == list(range(1, len(events) + 1))
+    assert sorted(e["event_id"] for e in pulled) == sorted(e["event_id"] for e in events)
+    await _assert_matches_replica(api, who, events, "concurrent")
+
+
+async def test_pushes_are_rate_limited_per_user(settings_for: SettingsFactory) -> None:
+    async for api in open_api(settings_for(pushes_per_minute=3), "any"):
+        ann, bob = await api.account(), await api.account()
+        dev, hid = Device(), uuid7()
+        await fresh_rate_window()
+        codes = [(await api.push(ann, [dev.checkin(hid, f"2026-01-0{d}")])).status_code for d in range(1, 5)]
+        assert codes == [200, 200, 200, 429]
+        refused = await api.push(ann, [dev.checkin(hid, "2026-01-09")])
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert len(await api.pull_all(ann)) == 3  # refused pushes stored nothing
+        assert (await api.push(bob, [Device().checkin(uuid7(), "2026-01-01")])).status_code == 200

@@ -9,9 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from habit_server.api.deps import CurrentUser, RuntimeDep
+from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller
 from habit_server.services import log
-from habit_server.services.errors import RateLimited
 from sync_protocol.wire.errors import ErrorResponse
 from sync_protocol.wire.sync import (
     STREAM_HINT_EVENT,
@@ -38,12 +37,9 @@ async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
     response_model=PushResponse,
     responses={**ERRORS, 400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
 )
-async def push(rt: RuntimeDep, who: CurrentUser, body: PushRequest) -> Response:
+async def push(rt: RuntimeDep, caller: SignedCaller, body: PushRequest) -> Response:
     """Store up to 500 events (idempotent by ``event_id``); one result per event, in order."""
-    retry = await rt.limiter.hit(f"push:{who.key}", rt.settings.pushes_per_minute)
-    if retry is not None:
-        raise RateLimited(retry)
-    result = await log.push(rt, who.user_id, body.events)
+    result = await log.push(rt, caller, body.events)
     return Response(result.model_dump_json(), media_type="application/json")
 
 

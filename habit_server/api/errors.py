@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from habit_server.db.engine import is_disconnect
 from habit_server.services.errors import ServiceError
 from sync_protocol.wire.errors import ErrorCode
 
@@ -72,8 +74,24 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if _database_lost(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return error_response(
+            503,
+            ErrorCode.DATABASE_UNAVAILABLE,
+            "the database is unavailable; retry in a moment",
+            headers={"Retry-After": "1"},
+        )
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, ErrorCode.INTERNAL_ERROR, "internal error; it has been logged")
+
+
+def _database_lost(exc: BaseException) -> bool:
+    """The database went away (restart, network): SQLAlchemy has already dropped the pool's old
+    connections, and the next request gets a fresh one."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or (exc.orig is not None and is_disconnect(exc.orig))
+    return is_disconnect(exc) or isinstance(exc, OSError)
 
 
 def install(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from habit_server.db.engine import on_raw
 from habit_server.db.models import DEVICES, USERS
 from habit_server.runtime import Runtime
 from habit_server.services import tokens
@@ -173,12 +174,12 @@ _WHO_PG = (
 async def authenticate(rt: Runtime, claims: tokens.AccessClaims) -> Principal:
     """The caller of a well-signed access token, if its device and account are in good standing.
     Every request pays for this, so on PostgreSQL it skips SQLAlchemy."""
-    async with rt.engine.connect() as conn:
-        if rt.is_sqlite:
-            row: Any = (await conn.execute(_WHO, {"user_id": claims.user_id, "device_id": claims.device_id})).first()
-        else:
-            raw: Any = (await conn.get_raw_connection()).driver_connection
-            row = await raw.fetchrow(_WHO_PG, claims.user_id, claims.device_id)
+    row: Any
+    if rt.is_sqlite:
+        async with rt.engine.connect() as conn:
+            row = (await conn.execute(_WHO, {"user_id": claims.user_id, "device_id": claims.device_id})).first()
+    else:
+        row = await on_raw(rt.engine, lambda raw: raw.fetchrow(_WHO_PG, claims.user_id, claims.device_id))
     if row is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the access token is not valid")
     username, role, disabled, revoked = row

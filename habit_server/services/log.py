@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from habit_server.db.engine import on_raw
 from habit_server.db.models import DEVICES, EVENT_WIRE_COLUMNS, EVENTS, USERS
 from habit_server.runtime import Runtime
 from habit_server.services.errors import Forbidden, RateLimited, Unauthorized
@@ -57,19 +57,6 @@ def check_standing(lock: Locked) -> None:
         raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this device was logged out; log in again")
     if lock.disabled:
         raise Forbidden(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
-
-
-@asynccontextmanager
-async def write_tx(rt: Runtime, *, fast: bool = False) -> AsyncIterator[LogTx]:
-    """One write transaction. ``fast`` on PostgreSQL: the statements go straight to asyncpg."""
-    if fast and not rt.is_sqlite:
-        async with rt.engine.connect() as conn:
-            raw: Any = (await conn.get_raw_connection()).driver_connection
-            async with raw.transaction():
-                yield PgTx(raw)
-        return
-    async with rt.engine.begin() as conn:
-        yield CoreTx(conn)
 
 
 def dumps(value: Any) -> str:
@@ -192,18 +179,32 @@ def _settle(
     return _Batch(lock.head, fresh, writes)
 
 
-async def _push_optimistic(
+async def _settled(
+    tx: LogTx, caller: AccessClaims, keys: Keys, candidates: list[Candidate], results: list[PushResult | None]
+) -> _Batch:
+    """Under the user's lock (inside the caller's transaction): read, decide and write."""
+    batch = _settle(caller.user_id, await tx.lock_and_read(caller.user_id, caller.device_id, keys), candidates, results)
+    if batch.writes is not None:
+        await tx.write(caller.user_id, batch.writes)
+    return batch
+
+
+async def _store_pg(
     rt: Runtime, caller: AccessClaims, keys: Keys, candidates: list[Candidate], results: list[PushResult | None]
-) -> _Batch | None:
-    """PostgreSQL, no lock: read, then write only if the head has not moved. None: take the lock."""
-    async with rt.engine.connect() as conn:
-        raw: Any = (await conn.get_raw_connection()).driver_connection
+) -> _Batch:
+    """PostgreSQL: first without a lock (read, then write only if the head has not moved), and
+    under the lock when the head moved meanwhile or the batch writes habit rows."""
+
+    async def work(raw: Any) -> _Batch:
         batch = _settle(caller.user_id, await peek(raw, caller.user_id, caller.device_id, keys), candidates, results)
         if batch.writes is None:
             return batch
-        if batch.writes.plan.writes_habits:
-            return None
-        return batch if await write_if_head(raw, caller.user_id, batch.writes) else None
+        if not batch.writes.plan.writes_habits and await write_if_head(raw, caller.user_id, batch.writes):
+            return batch
+        async with raw.transaction():
+            return await _settled(PgTx(raw), caller, keys, candidates, results)
+
+    return await on_raw(rt.engine, work)
 
 
 async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -> PushResponse:
@@ -217,13 +218,11 @@ async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -
     keys = touched(
         [ev.event_id for _, ev, _ in candidates], [(ev, eff) for _, ev, eff in candidates if eff is not None]
     )
-    batch = None if rt.is_sqlite else await _push_optimistic(rt, caller, keys, candidates, results)
-    if batch is None:
-        async with write_tx(rt, fast=True) as tx:
-            found = await tx.lock_and_read(caller.user_id, caller.device_id, keys)
-            batch = _settle(caller.user_id, found, candidates, results)
-            if batch.writes is not None:
-                await tx.write(caller.user_id, batch.writes)
+    if rt.is_sqlite:
+        async with rt.engine.begin() as conn:
+            batch = await _settled(CoreTx(conn), caller, keys, candidates, results)
+    else:
+        batch = await _store_pg(rt, caller, keys, candidates, results)
     head = batch.head
     if batch.writes is not None:
         head = batch.writes.head

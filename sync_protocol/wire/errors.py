@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     EVENT_CONFLICT = "event_conflict"
     # server side
     NOT_READY = "not_ready"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     INTERNAL_ERROR = "internal_error"
 
 

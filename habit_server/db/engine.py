@@ -64,7 +64,7 @@ async def on_raw(engine: AsyncEngine, work: Callable[[Any], Awaitable[T]]) -> T:
     """
     for attempt in (1, 2):
         async with engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
+            raw: Any = (await conn.get_raw_connection()).driver_connection
             try:
                 return await work(raw)
             except Exception as exc:

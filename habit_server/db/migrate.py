@@ -28,6 +28,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the database back to ``revision`` (``base``: no tables). Call it outside a running event loop."""
+    command.downgrade(alembic_config(url), revision)
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import Connection
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, make_url
 
 from habit_server.db.engine import make_engine
-from habit_server.db.migrate import current_revision, head_revision
+from habit_server.db.migrate import current_revision, downgrade, head_revision, upgrade
 from habit_server.db.models import Base
-from tests.server.conftest import SettingsFactory
+from tests.server.conftest import RUN_ID, SettingsFactory, _admin
 
 
 def _diff(conn: Connection) -> list[object]:
@@ -29,3 +35,53 @@ async def test_migrated_database_matches_the_models(settings_for: SettingsFactor
 def test_database_is_at_the_head_revision(pg_url: str, sqlite_template: object) -> None:
     assert head_revision() is not None
     assert current_revision(pg_url) == head_revision()
+
+
+def _tables(url: str) -> set[str]:
+    async def run() -> set[str]:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _diff_of(url: str) -> list[object]:
+    async def run() -> list[object]:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(_diff)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migrations_go_down_to_nothing_and_up_again(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        url, drop = f"sqlite+aiosqlite:///{tmp_path / 'down.db'}", None
+    else:
+        server = request.getfixturevalue("pg_server_url")
+        name = f"habit_test_{RUN_ID}_down_{secrets.token_hex(3)}"
+        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+        url = make_url(server).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+        drop = (server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        upgrade(url)
+        assert {"users", "devices", "events", "habits", "checkins"} <= _tables(url)
+        downgrade(url, "base")
+        assert _tables(url) <= {"alembic_version"}
+        assert current_revision(url) is None
+        upgrade(url)
+        assert current_revision(url) == head_revision()
+        assert _diff_of(url) == []
+    finally:
+        if drop is not None:
+            asyncio.run(_admin(*drop))

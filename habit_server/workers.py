@@ -9,6 +9,7 @@ worker that dies, and stops them all gracefully on SIGTERM or SIGINT.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -59,7 +60,8 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s", host, port, exc.strerror)
         raise SystemExit(STARTUP_FAILURE) from None
-    uvicorn.Server(config).run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C once it has shut down gracefully
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def run(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
@@ -82,7 +84,7 @@ def run(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
         return process
 
     processes = [start() for _ in range(workers)]
-    log.info("habit-server: %d workers on http://%s:%d (pids %s)", workers, host, port, [p.pid for p in processes])
+    log.info("%d workers on http://%s:%d (pids %s)", workers, host, port, [p.pid for p in processes])
     while not stop.wait(0.5):
         for i, process in enumerate(processes):
             if process.is_alive():

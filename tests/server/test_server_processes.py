@@ -158,3 +158,64 @@ def test_cli_migrate_and_refusals(tmp_path: Path) -> None:
     )
     assert out.returncode != 0
     assert "no user named" in out.stderr
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(p) for p in out.split()]
+
+
+def _workers(pid: int) -> list[int]:
+    """The supervisor's worker processes (multiprocessing also starts a resource tracker)."""
+    found = []
+    for child in _children(pid):
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            found.append(child)
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_workers_are_supervised_and_stop_cleanly(pg_url: str, redis_url: str, redis_prefix: str) -> None:
+    """``--workers 2``: each worker listens with its own socket; a dead worker is replaced; SIGTERM stops all."""
+    env = server_env(DATABASE_URL=pg_url, REDIS_URL=redis_url, HABIT_REDIS_PREFIX=redis_prefix + "workers:")
+    port = free_port()
+    proc = start_server(port, env, "--workers", "2")
+    try:
+        deadline = time.monotonic() + 20
+        while len(_workers(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first = _workers(proc.pid)
+        assert len(first) == 2
+        # A second server on the same port is refused, not quietly given half the connections.
+        other = subprocess.run(
+            [sys.executable, "-c", "from habit_server.main import main; main()", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert other.returncode != 0
+        assert "cannot listen" in other.stderr
+        assert "Traceback" not in other.stderr
+
+        os.kill(first[0], 9)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = _workers(proc.pid)
+            if len(now) == 2 and first[0] not in now:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the dead worker was not replaced")
+        codes = {httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code for _ in range(20)}
+        assert codes == {200}
+    finally:
+        workers = _workers(proc.pid)
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0].decode()
+    assert proc.returncode == 0
+    assert "Traceback" not in out
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or b"zombie" in Path(f"/proc/{pid}/status").read_bytes().lower()

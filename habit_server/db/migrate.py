@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from habit_server.db.engine import make_engine
 
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -37,16 +40,22 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
-def current_revision(url: str) -> str | None:
-    async def run() -> str | None:
+def on_connection(url: str, look: Callable[[Connection], T]) -> T:
+    """Run ``look`` on a (synchronous-style) connection to ``url``, outside a running event loop."""
+
+    async def run() -> T:
         engine = make_engine(url, pool_size=1)
         try:
             async with engine.connect() as conn:
-                return await conn.run_sync(_current)
+                return await conn.run_sync(look)
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def current_revision(url: str) -> str | None:
+    return on_connection(url, _current)
 
 
 def _current(conn: Connection) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, make_url
 
 from habit_server.db.engine import make_engine
-from habit_server.db.migrate import current_revision, downgrade, head_revision, upgrade
+from habit_server.db.migrate import current_revision, downgrade, head_revision, on_connection, upgrade
 from habit_server.db.models import Base
 from tests.server.conftest import RUN_ID, SettingsFactory, _admin
 
@@ -38,27 +38,7 @@ def test_database_is_at_the_head_revision(pg_url: str, sqlite_template: object) 
 
 
 def _tables(url: str) -> set[str]:
-    async def run() -> set[str]:
-        engine = make_engine(url, pool_size=1)
-        try:
-            async with engine.connect() as conn:
-                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-def _diff_of(url: str) -> list[object]:
-    async def run() -> list[object]:
-        engine = make_engine(url, pool_size=1)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(_diff)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return on_connection(url, lambda c: set(inspect(c).get_table_names()))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -81,7 +61,7 @@ def test_migrations_go_down_to_nothing_and_up_again(
         assert current_revision(url) is None
         upgrade(url)
         assert current_revision(url) == head_revision()
-        assert _diff_of(url) == []
+        assert on_connection(url, _diff) == []
     finally:
         if drop is not None:
             asyncio.run(_admin(*drop))

@@ -275,9 +275,12 @@ async def record(rt: Runtime, who: Principal, build: Builder) -> list[Event]:
             seq = last_seq - len(specs) + 1 + n
             events.append(Event(uuid7(), str(who.device_id), seq, clock, kind, payload))
         effs = [(ev, effect_of(ev)) for ev in events]
-        snap = await tx.read(who.user_id, touched([], [(ev, eff) for ev, eff in effs if eff is not None]))
+        # On PostgreSQL the merge's reads and writes go straight to asyncpg, on the same connection
+        # and inside the transaction SQLAlchemy opened (its statements above started it).
+        merge: LogTx = tx if rt.is_sqlite else PgTx((await conn.get_raw_connection()).driver_connection)
+        snap = await merge.read(who.user_id, touched([], [(ev, eff) for ev, eff in effs if eff is not None]))
         writes = _writes(who.user_id, lock, effs, snap)
-        await tx.write(who.user_id, writes)
+        await merge.write(who.user_id, writes)
     await after_write(rt, who.key, writes.head)
     return events
 

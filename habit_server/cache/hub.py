@@ -2,8 +2,12 @@
 
 A publish reaches this process's streams directly and every other process through Redis
 pub/sub on ``{prefix}user:{id}`` (the message is ``{instance}:{head_seq}``; a process ignores
-its own). Without Redis, or while it is down, hints reach this process only; when the
-listener reconnects, every local stream is told to re-read its head (a hint of ``None``).
+its own). A process subscribes to a user's channel only while it holds a stream of that user,
+so a push by a user with no open stream costs no process anything beyond the publish. When a
+subscription is confirmed the user's streams are told to re-read their head (a hint of
+``None``): a change made while the subscription was on its way is never missed. Without
+Redis, or while it is down, hints reach this process only; when the listener reconnects, it
+subscribes again and every local stream re-reads its head.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class Hub:
         self.listening = asyncio.Event()
         self._queue: list[_Job] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._subscribed: set[str] = set()
+        self._sync_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def channel(self, user_id: str) -> str:
         return self.link.key("user", user_id)
@@ -54,7 +61,10 @@ class Hub:
     @contextlib.contextmanager
     def subscribe(self, user_id: str) -> Iterator[asyncio.Queue[Hint]]:
         queue: asyncio.Queue[Hint] = asyncio.Queue(maxsize=1)
+        first = user_id not in self._subs
         self._subs.setdefault(user_id, set()).add(queue)
+        if first:
+            self._resync()
         try:
             yield queue
         finally:
@@ -63,6 +73,31 @@ class Hub:
                 subs.discard(queue)
                 if not subs:
                     del self._subs[user_id]
+                    self._resync()
+
+    def _resync(self) -> None:
+        """Bring the Redis subscriptions in line with the users that have streams here (soon)."""
+        if self._pubsub is None:
+            return  # the listener subscribes to everyone when it (re)connects
+        task = asyncio.get_running_loop().create_task(self._sync_subscriptions())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _sync_subscriptions(self) -> None:
+        async with self._sync_lock:  # one at a time, each from the latest state: the last one wins
+            pubsub = self._pubsub
+            if pubsub is None:
+                return
+            wanted = {self.channel(user) for user in self._subs}
+            add, drop = wanted - self._subscribed, self._subscribed - wanted
+            try:
+                if add:
+                    await pubsub.subscribe(*add)
+                if drop:
+                    await pubsub.unsubscribe(*drop)
+            except (RedisError, OSError):
+                return  # the listener reconnects and subscribes again
+            self._subscribed = wanted
 
     async def publish(
         self, user_id: str, head_seq: int | None, counters: Sequence[tuple[str, int | None]] = ()
@@ -150,23 +185,28 @@ class Hub:
     async def _listen(self) -> None:
         client = self.link.client
         assert client is not None
-        pattern = self.link.key("user", "*")
+        control = self.link.key("hub", self.instance)  # ours alone: the subscription is never empty
         prefix_len = len(self.link.key("user", ""))
         first = True
         while not self._stopping:
-            pubsub = self._pubsub = client.pubsub()
+            pubsub = client.pubsub()
             try:
-                await pubsub.psubscribe(pattern)
+                await pubsub.subscribe(control)
+                self._pubsub, self._subscribed = pubsub, set()
+                await self._sync_subscriptions()
                 async for message in pubsub.listen():
                     kind = message.get("type")
-                    if kind == "pmessage":
-                        self._on_message(message["channel"], message["data"], prefix_len)
-                    elif kind == "psubscribe":  # Redis confirmed: from now on no hint is missed
+                    channel = _text(message.get("channel"))
+                    if kind == "message":
+                        self._on_message(channel, _text(message["data"]), prefix_len)
+                    elif kind == "subscribe" and channel == control:  # from now on no hint is missed
                         self.link.mark_up()
                         self.listening.set()
                         if not first:
                             self._deliver_all(None)
                         first = False
+                    elif kind == "subscribe":
+                        self._deliver(channel[prefix_len:], None)
             except (RedisError, OSError) as exc:
                 self.listening.clear()
                 if self._stopping:
@@ -174,12 +214,11 @@ class Hub:
                 self.link.mark_down(exc)
                 await asyncio.sleep(1.0)
             finally:
+                self._pubsub = None
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    def _on_message(self, channel: bytes | str, data: bytes | str, prefix_len: int) -> None:
-        channel_text = channel.decode() if isinstance(channel, bytes) else channel
-        text = data.decode() if isinstance(data, bytes) else data
+    def _on_message(self, channel_text: str, text: str, prefix_len: int) -> None:
         instance, _, head = text.partition(":")
         if instance == self.instance:
             return
@@ -188,6 +227,10 @@ class Hub:
         except ValueError:
             hint = None
         self._deliver(channel_text[prefix_len:], hint)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _offer(queue: asyncio.Queue[Hint], hint: Hint) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 import redis
+import redis.asyncio
 
+from habit_server.cache.hub import Hub
 from habit_server.cache.link import RedisLink
 from habit_server.cache.ratelimit import RateLimiter
 from sync_protocol.domain.ids import uuid7
@@ -45,6 +47,49 @@ async def test_push_limits_are_shared_between_server_processes(pg_url: str, redi
             # two saw the shared count reach 3 with its first push; one learns it with its third.
             assert codes == [200, 200, 200, 429, 200, 429]
             assert len(await one.pull_all(who)) == 4
+
+
+async def _subscribers(redis_url: str, channel: str) -> int:
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        counts = await client.pubsub_numsub(channel)
+        return int(counts[0][1])
+    finally:
+        await client.aclose()
+
+
+async def _until(check: Callable[[], Awaitable[bool]]) -> None:
+    for _ in range(100):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in 5 s")
+
+
+async def test_a_process_listens_to_a_user_only_while_it_holds_a_stream(redis_url: str, redis_prefix: str) -> None:
+    hubs = [Hub(RedisLink(redis_url, redis_prefix + "hubs:")) for _ in range(2)]
+    here, there = hubs
+    try:
+        for hub in hubs:
+            await hub.start()
+            await asyncio.wait_for(hub.listening.wait(), 5)
+        channel = here.channel("u1")
+        assert await _subscribers(redis_url, channel) == 0  # nobody pays for users without streams
+        with here.subscribe("u1") as queue:
+            await _until(lambda: _same(_subscribers(redis_url, channel), 1))
+            # The confirmed subscription tells the stream to re-read its head: nothing in between is lost.
+            assert await asyncio.wait_for(queue.get(), 5) is None
+            await there.publish("u1", 7)
+            assert await asyncio.wait_for(queue.get(), 5) == 7
+        await _until(lambda: _same(_subscribers(redis_url, channel), 0))
+    finally:
+        for hub in hubs:
+            await hub.stop()
+            await hub.link.close()
+
+
+async def _same(value: Awaitable[int], expected: int) -> bool:
+    return await value == expected
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The per-user event log: push (idempotent), REST-made events, pull by cursor, status.
 
-Every write takes the user's row lock first (``SELECT ... FOR UPDATE`` on PostgreSQL; on
-SQLite the first statement is a write, which takes the database's single writer lock), so
-``server_seq`` is assigned gaplessly and a cursor never skips a row. Events, the materialised
-state and the new head commit together; the hint on ``user:{id}`` goes out after the commit.
+Every write is serialised on the user's row, so ``server_seq`` is assigned gaplessly and a
+cursor never skips a row: either under its lock (``SELECT ... FOR UPDATE`` on PostgreSQL; on
+SQLite the first statement is a write, which takes the database's single writer lock), or, for
+a push on PostgreSQL, optimistically: one statement that writes only if the head it read is
+still the head (see ``logtx_pg``). Events, the materialised state and the new head commit
+together; the hint on ``user:{id}`` goes out after the commit.
 """
 
 from __future__ import annotations

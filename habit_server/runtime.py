@@ -30,7 +30,9 @@ class Runtime:
         link = RedisLink(settings.redis_url, settings.redis_prefix)
         return cls(
             settings=settings,
-            engine=make_engine(settings.database_url, pool_size=settings.db_pool_size),
+            engine=make_engine(
+                settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
+            ),
             link=link,
             hub=Hub(link),
             limiter=RateLimiter(link),

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         default=60, ge=0, validation_alias=AliasChoices("CACHE_TTL_SECONDS", "cache_ttl_seconds")
     )
     db_pool_size: int = Field(default=20, ge=1, validation_alias=AliasChoices("DB_POOL_SIZE", "db_pool_size"))
+    db_pool_timeout_seconds: float = Field(
+        default=30.0, gt=0, validation_alias=AliasChoices("DB_POOL_TIMEOUT_SECONDS", "db_pool_timeout_seconds")
+    )
     argon2_time_cost: int = Field(
         default=3, ge=1, validation_alias=AliasChoices("ARGON2_TIME_COST", "argon2_time_cost")
     )

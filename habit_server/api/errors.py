@@ -9,13 +9,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from habit_server.db.engine import is_disconnect
+from habit_server.db.engine import CONNECTION_ERRORS, is_disconnect
 from habit_server.services.errors import ServiceError
 from sync_protocol.wire.errors import ErrorCode
 
 log = logging.getLogger("habit_server.api")
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeout, *CONNECTION_ERRORS)
 
 _HTTP_CODES = {
     400: ErrorCode.MALFORMED_JSON,
@@ -73,7 +76,13 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Handled here, not by the catch-all: Starlette re-raises what reaches the catch-all."""
+    if isinstance(exc, PoolTimeout):
+        log.warning("no database connection free for %s %s", request.method, request.url.path)
+        return error_response(
+            503, ErrorCode.DATABASE_UNAVAILABLE, "the server is busy; retry in a moment", headers={"Retry-After": "1"}
+        )
     if _database_lost(exc):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return error_response(
@@ -82,6 +91,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
             "the database is unavailable; retry in a moment",
             headers={"Retry-After": "1"},
         )
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, ErrorCode.INTERNAL_ERROR, "internal error; it has been logged")
 
@@ -98,4 +111,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for kind in DATABASE_ERRORS:
+        app.add_exception_handler(kind, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -19,7 +20,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -29,7 +30,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         return engine
     # No overflow: connections above the pool would be opened and closed per request (a new
     # PostgreSQL backend each time); requests beyond the pool wait for a connection instead.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,18 +40,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def is_disconnect(exc: BaseException) -> bool:
-    """A lost PostgreSQL connection (server restarted, backend terminated, network cut), as asyncpg reports it."""
-    import asyncpg  # type: ignore[import-untyped]
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+"""A lost PostgreSQL connection (server restarted, backend terminated, network cut), as asyncpg reports it."""
 
-    lost = (
-        asyncpg.exceptions.PostgresConnectionError,
-        asyncpg.exceptions.OperatorInterventionError,
-        asyncpg.exceptions.InterfaceError,
-        ConnectionError,
-        TimeoutError,
-    )
-    return isinstance(exc, lost)
+
+def is_disconnect(exc: BaseException) -> bool:
+    return isinstance(exc, CONNECTION_ERRORS)
 
 
 async def on_raw(engine: AsyncEngine, work: Callable[[Any], Awaitable[T]]) -> T:

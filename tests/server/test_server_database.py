@@ -44,3 +44,15 @@ async def test_pooled_connections_lost_under_the_server_are_replaced(pg_url: str
         assert statuses in ([200, 200], [503, 200]), statuses
         assert (await api.client.get(f"/api/v1/habits/{hid}/checkins", headers=who.headers)).status_code == 200
         assert [e["kind"] for e in await api.pull_all(who)] == ["habit.create", "checkin.set"]
+
+
+async def test_a_request_that_finds_no_free_connection_gets_503(pg_url: str) -> None:
+    settings = make_settings(database_url=pg_url, db_pool_size=1, db_pool_timeout_seconds=0.3)
+    async for api in open_api(settings, "postgres"):
+        who = await api.account()
+        async with api.rt.engine.connect():  # the only connection is busy
+            r = await api.client.get("/api/v1/habits", headers=who.headers)
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "database_unavailable"
+        assert r.headers["Retry-After"] == "1"
+        assert (await api.client.get("/api/v1/habits", headers=who.headers)).status_code == 200

@@ -34,50 +34,31 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
+    # Fields are read from the environment by their upper-case names (DATABASE_URL, DB_POOL_SIZE, ...).
     model_config = SettingsConfigDict(extra="ignore", validate_by_name=True, validate_by_alias=True)
 
-    database_url: str = Field(default="", validation_alias=AliasChoices("DATABASE_URL", "database_url"))
-    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
+    database_url: str = ""
+    redis_url: str | None = None
     redis_prefix: str = Field(
         default="",
         validation_alias=AliasChoices("HABIT_REDIS_PREFIX", "redis_prefix"),
         description="Prefix of every Redis key and channel (channels are '{prefix}user:{id}').",
     )
-    secret_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SECRET_KEY", "secret_key"))
+    secret_key: SecretStr | None = None
     dev: bool = Field(default=False, validation_alias=AliasChoices(DEV_ENV, "dev"))
 
-    access_token_minutes: int = Field(
-        default=15, ge=1, validation_alias=AliasChoices("ACCESS_TOKEN_MINUTES", "access_token_minutes")
-    )
-    refresh_token_days: int = Field(
-        default=30, ge=1, validation_alias=AliasChoices("REFRESH_TOKEN_DAYS", "refresh_token_days")
-    )
-    login_attempts_per_minute: int = Field(
-        default=10, ge=0, validation_alias=AliasChoices("LOGIN_ATTEMPTS_PER_MINUTE", "login_attempts_per_minute")
-    )
-    pushes_per_minute: int = Field(
-        default=6000, ge=0, validation_alias=AliasChoices("PUSHES_PER_MINUTE", "pushes_per_minute")
-    )
-    max_body_bytes: int = Field(
-        default=MAX_BODY_BYTES, ge=1024, validation_alias=AliasChoices("MAX_BODY_BYTES", "max_body_bytes")
-    )
-    cache_ttl_seconds: int = Field(
-        default=60, ge=0, validation_alias=AliasChoices("CACHE_TTL_SECONDS", "cache_ttl_seconds")
-    )
-    db_pool_size: int = Field(default=20, ge=1, validation_alias=AliasChoices("DB_POOL_SIZE", "db_pool_size"))
-    db_pool_timeout_seconds: float = Field(
-        default=30.0, gt=0, validation_alias=AliasChoices("DB_POOL_TIMEOUT_SECONDS", "db_pool_timeout_seconds")
-    )
-    argon2_time_cost: int = Field(
-        default=3, ge=1, validation_alias=AliasChoices("ARGON2_TIME_COST", "argon2_time_cost")
-    )
-    argon2_memory_kib: int = Field(
-        default=65536, ge=8, validation_alias=AliasChoices("ARGON2_MEMORY_KIB", "argon2_memory_kib")
-    )
-    stream_keepalive_seconds: float = Field(
-        default=15.0, gt=0, validation_alias=AliasChoices("STREAM_KEEPALIVE_SECONDS", "stream_keepalive_seconds")
-    )
-    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    access_token_minutes: int = Field(default=15, ge=1)
+    refresh_token_days: int = Field(default=30, ge=1)
+    login_attempts_per_minute: int = Field(default=10, ge=0)
+    pushes_per_minute: int = Field(default=6000, ge=0)
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024)
+    cache_ttl_seconds: int = Field(default=60, ge=0)
+    db_pool_size: int = Field(default=20, ge=1)
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    stream_keepalive_seconds: float = Field(default=15.0, gt=0)
+    log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _finish(self) -> Settings:

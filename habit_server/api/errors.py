@@ -104,7 +104,7 @@ def _database_lost(exc: BaseException) -> bool:
     connections, and the next request gets a fresh one."""
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or (exc.orig is not None and is_disconnect(exc.orig))
-    return is_disconnect(exc) or isinstance(exc, OSError)
+    return is_disconnect(exc)
 
 
 def install(app: FastAPI) -> None:

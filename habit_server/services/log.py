@@ -41,10 +41,11 @@ E = EVENTS
 U = USERS
 D = DEVICES
 
-Effects = Sequence[tuple[Event, Effect | None]]
+NewEvents = Sequence[tuple[Event, Effect | None]]
+"""Events to append, each with what it changes (None: nothing materialised)."""
 
 
-async def lock_user(tx: LogTx, user_id: uuid.UUID) -> Locked:
+async def lock_user(tx: CoreTx, user_id: uuid.UUID) -> Locked:
     lock = await tx.lock(user_id)
     if lock is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
@@ -65,7 +66,7 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _writes(user_id: uuid.UUID, lock: Locked, effs: Effects, snap: Snapshot) -> Writes:
+def _writes(user_id: uuid.UUID, lock: Locked, effs: NewEvents, snap: Snapshot) -> Writes:
     """The rows that append the events of ``effs`` (known to be new) after the head, merged."""
     received = datetime.now(UTC)
     clock = lock.clock
@@ -90,10 +91,18 @@ def _writes(user_id: uuid.UUID, lock: Locked, effs: Effects, snap: Snapshot) -> 
     return Writes(rows, merged, lock.head, lock.head + len(rows), clock)
 
 
-async def after_write(rt: Runtime, user_key: str, head: int) -> None:
-    """After the commit: drop the user's cached responses and hint every stream (one Redis round trip)."""
-    if await rt.hub.publish(user_key, head, [(rt.cache.gen_key(user_key), None)]) is None:
+async def after_write(
+    rt: Runtime, user_key: str, head: int | None, counters: Sequence[tuple[str, int | None]] = ()
+) -> list[int] | None:
+    """After the commit, in one Redis round trip: if ``head`` is set, hint every stream and drop the
+    user's cached responses; ``INCR`` each of ``counters`` (their new values come back first)."""
+    wanted = [*counters] if head is None else [*counters, (rt.cache.gen_key(user_key), None)]
+    if not wanted:
+        return []
+    counts = await rt.hub.publish(user_key, head, wanted)
+    if counts is None and head is not None:
         await rt.cache.invalidate(user_key)
+    return counts
 
 
 def _push_limit(user_key: str) -> str:
@@ -101,18 +110,11 @@ def _push_limit(user_key: str) -> str:
 
 
 async def _after_push(rt: Runtime, user_key: str, head: int | None) -> None:
-    """After a push (``head``: the new head if it wrote), in one Redis round trip: count it against
-    the push rate limit and, if it wrote, drop the user's cached responses and hint every stream."""
+    """Count the push against the push rate limit, in the round trip that announces it (if it wrote)."""
     limit = rt.settings.pushes_per_minute
     name = _push_limit(user_key)
     counters: list[tuple[str, int | None]] = [(rt.limiter.key_for(name), 61)] if limit > 0 else []
-    if head is not None:
-        counters.append((rt.cache.gen_key(user_key), None))
-    if not counters:
-        return
-    counts = await rt.hub.publish(user_key, head, counters)
-    if counts is None and head is not None:
-        await rt.cache.invalidate(user_key)
+    counts = await after_write(rt, user_key, head, counters)
     rt.limiter.counted(name, counts[0] if counts else None, limit)
 
 

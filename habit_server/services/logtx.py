@@ -83,17 +83,13 @@ class Writes:
 
 
 class LogTx(Protocol):
-    async def lock(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Locked | None:
-        """Take the user's row lock; None when the user is gone. With ``device_id``, also report
-        whether that device exists for this user and is revoked, and whether the user is disabled."""
-        ...
-
     async def read(self, user_id: uuid.UUID, keys: Keys) -> Snapshot: ...
 
     async def lock_and_read(
         self, user_id: uuid.UUID, device_id: uuid.UUID | None, keys: Keys
     ) -> tuple[Locked, Snapshot] | None:
-        """``lock`` then ``read``, as one step where the database allows."""
+        """Take the user's row lock and ``read``; None when the user is gone. With ``device_id``, the
+        :class:`Locked` also tells whether that device exists for this user and is revoked."""
         ...
 
     async def write(self, user_id: uuid.UUID, writes: Writes) -> None: ...

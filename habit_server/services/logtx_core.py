@@ -36,6 +36,7 @@ class CoreTx:
         self.conn = conn
 
     async def lock(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Locked | None:
+        """Take the user's row lock; None when the user is gone (see ``LogTx.lock_and_read``)."""
         stmt = _LOCK_SQLITE if self.conn.dialect.name == "sqlite" else _LOCK
         row = (await self.conn.execute(stmt, {"user_id": user_id})).first()
         if row is None:

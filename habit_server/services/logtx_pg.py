@@ -115,10 +115,6 @@ class PgTx:
     def __init__(self, raw: Any) -> None:
         self.raw = raw
 
-    async def lock(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Locked | None:
-        found = await self.lock_and_read(user_id, device_id, Keys())
-        return found[0] if found else None
-
     async def read(self, user_id: uuid.UUID, keys: Keys) -> Snapshot:
         row = await self.raw.fetchrow(_READ, user_id, *_key_args(keys))
         return _snapshot(row[0], row[1], row[2])

@@ -250,18 +250,25 @@ def test_streaks_and_score_stay_in_bounds(case: tuple[Habit, date, dict[date, st
     assert s.period_end >= today
 
 
+def _marking_a_free_day(
+    case: tuple[Habit, date, dict[date, str | float]], data: st.DataObject, mark: str
+) -> tuple[HabitStats, HabitStats]:
+    """Stats before and after marking one day without a check-in (the same twice if none is free)."""
+    habit, today, history = case
+    before = evaluate(habit, today, history)
+    free = empty_days(habit, today, history)
+    if not free:
+        return before, before
+    day = data.draw(st.sampled_from(free))
+    return before, evaluate(habit, today, {**history, day: mark})
+
+
 @settings(max_examples=100, deadline=None)
 @given(case=histories(), data=st.data())
 def test_adding_a_check_in_never_lowers_the_best_streak(
     case: tuple[Habit, date, dict[date, str | float]], data: st.DataObject
 ) -> None:
-    habit, today, history = case
-    free = empty_days(habit, today, history)
-    if not free:
-        return
-    day = data.draw(st.sampled_from(free))
-    before = evaluate(habit, today, history)
-    after = evaluate(habit, today, {**history, day: "done"})
+    before, after = _marking_a_free_day(case, data, "done")
     assert after.best_streak >= before.best_streak
 
 
@@ -270,13 +277,7 @@ def test_adding_a_check_in_never_lowers_the_best_streak(
 def test_skipping_a_missed_day_never_lowers_a_streak(
     case: tuple[Habit, date, dict[date, str | float]], data: st.DataObject
 ) -> None:
-    habit, today, history = case
-    free = empty_days(habit, today, history)
-    if not free:
-        return
-    day = data.draw(st.sampled_from(free))
-    before = evaluate(habit, today, history)
-    after = evaluate(habit, today, {**history, day: "skip"})
+    before, after = _marking_a_free_day(case, data, "skip")
     assert after.current_streak >= before.current_streak
     assert after.best_streak >= before.best_streak
 

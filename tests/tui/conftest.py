@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -71,6 +72,21 @@ async def settle(pilot: Pilot[None]) -> None:
         await asyncio.to_thread(app.backend.drain)
         await _workers_done(app)
         await pilot.pause()
+
+
+@asynccontextmanager
+async def running(db: Path, size: tuple[int, int]) -> AsyncIterator[tuple[HabitApp, Pilot[None]]]:
+    """The app on ``db`` at ``size``, started and settled."""
+    app = app_on(db)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press ``keys``, then let the app settle."""
+    await pilot.press(*keys)
+    await settle(pilot)
 
 
 async def _workers_done(app: HabitApp, limit_s: float = 10.0) -> None:

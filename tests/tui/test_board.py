@@ -10,7 +10,7 @@ from habit_tui.services.views import habit_rows
 from habit_tui.tui.app import HabitApp
 from habit_tui.tui.screens.detail import DetailScreen
 from habit_tui.tui.widgets.board_grid import BoardGrid
-from tests.tui.conftest import TODAY, app_on, seed, settle
+from tests.tui.conftest import TODAY, app_on, press, running, seed, settle
 
 
 def _names(s: Session) -> list[str]:
@@ -30,34 +30,25 @@ async def test_empty_board_says_how_to_add(db: Path) -> None:
 async def test_space_toggles_today_and_yesterday(db: Path, store_session: Session) -> None:
     seed(store_session)
     read = store_session.store.habits()[0]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("space")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (_app, pilot):
+        await press(pilot, "space")
         assert store_session.store.checkin(read.id, TODAY) is not None
         yesterday = TODAY - timedelta(days=1)
         assert store_session.store.checkin(read.id, yesterday) is not None  # seeded
-        await pilot.press("h", "enter")
-        await settle(pilot)
+        await press(pilot, "h", "enter")
         assert store_session.store.checkin(read.id, yesterday) is None
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert store_session.store.checkin(read.id, yesterday) is not None
-        await pilot.press("l", "space")
-        await settle(pilot)
+        await press(pilot, "l", "space")
         assert store_session.store.checkin(read.id, TODAY) is None
 
 
 async def test_board_row_shows_streak_after_checkin(db: Path, store_session: Session) -> None:
     seed(store_session)
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         table = app.screen.query_one(BoardGrid)
         before = table.rows_by_id[store_session.store.habits()[0].id].stats.current_streak
-        await pilot.press("space")
-        await settle(pilot)
+        await press(pilot, "space")
         after = table.rows_by_id[store_session.store.habits()[0].id].stats.current_streak
         assert after == before + 1
 
@@ -65,35 +56,27 @@ async def test_board_row_shows_streak_after_checkin(db: Path, store_session: Ses
 async def test_measurable_prompt_saves_value(db: Path, store_session: Session) -> None:
     seed(store_session)
     water = store_session.store.habits()[1]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         await pilot.press("j", "space")
-        await pilot.press(*"6.5", "enter")
-        await settle(pilot)
+        await press(pilot, *"6.5", "enter")
         got = store_session.store.checkin(water.id, TODAY)
         assert got is not None and got.value == 6.5
         await pilot.press("space", "ctrl+a", "ctrl+k", *"lots", "enter")  # not a number: stays open
         await settle(pilot)
         assert "not a number" in str(app.screen.query_one("#prompt-error").render())
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert store_session.store.checkin(water.id, TODAY).value == 6.5  # type: ignore[union-attr]
 
 
 async def test_skip_then_note(db: Path, store_session: Session) -> None:
     seed(store_session)
     read = store_session.store.habits()[0]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         await pilot.press("n")  # nothing today yet: a warning, no prompt
         await settle(pilot)
         assert isinstance(app.screen, type(app.board))
-        await pilot.press("s")
-        await settle(pilot)
-        await pilot.press("n", *"rest day", "enter")
-        await settle(pilot)
+        await press(pilot, "s")
+        await press(pilot, "n", *"rest day", "enter")
         got = store_session.store.checkin(read.id, TODAY)
         assert got is not None and got.skipped and got.note == "rest day"
         await pilot.press("s")  # unskip
@@ -104,21 +87,16 @@ async def test_skip_then_note(db: Path, store_session: Session) -> None:
 async def test_brackets_shift_days_to_fix_the_past(db: Path, store_session: Session) -> None:
     seed(store_session)
     gym = store_session.store.habits()[2]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         table = app.screen.query_one(BoardGrid)
-        await pilot.press("left_square_bracket")
-        await settle(pilot)
+        await press(pilot, "left_square_bracket")
         assert table.days[-1] == TODAY - timedelta(days=7)
         week_ago = TODAY - timedelta(days=7)  # a Wednesday: due for Gym
         before = store_session.store.checkin(gym.id, week_ago)
-        await pilot.press("j", "j", "space")
-        await settle(pilot)
+        await press(pilot, "j", "j", "space")
         after = store_session.store.checkin(gym.id, week_ago)
         assert (before is None) != (after is None)
-        await pilot.press("right_square_bracket")
-        await settle(pilot)
+        await press(pilot, "right_square_bracket")
         assert table.days[-1] == TODAY
         await pilot.press("right_square_bracket")  # never past today
         await settle(pilot)
@@ -127,20 +105,15 @@ async def test_brackets_shift_days_to_fix_the_past(db: Path, store_session: Sess
 
 async def test_keys_reach_the_name_and_right_edge_moves_days_later(db: Path, store_session: Session) -> None:
     seed(store_session)
-    app = app_on(db)
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
+    async with running(db, (60, 20)) as (app, pilot):
         grid = app.screen.query_one(BoardGrid)
         await pilot.press(*["h"] * (len(grid.days) + 2))
         assert grid.column_kind() == "name"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, DetailScreen)
-        await pilot.press("escape", "left_square_bracket")
-        await settle(pilot)
+        await press(pilot, "escape", "left_square_bracket")
         last = grid.days[-1]
-        await pilot.press(*["l"] * (len(grid.days) + 1))
-        await settle(pilot)
+        await press(pilot, *["l"] * (len(grid.days) + 1))
         assert grid.days[-1] == last + timedelta(days=1)
         assert grid.current_day() == last + timedelta(days=1)
 
@@ -148,9 +121,7 @@ async def test_keys_reach_the_name_and_right_edge_moves_days_later(db: Path, sto
 async def test_mouse_click_selects_then_toggles(db: Path, store_session: Session) -> None:
     seed(store_session)
     read = store_session.store.habits()[0]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         table = app.screen.query_one(BoardGrid)
         table.move_cursor(row=1, column=1)
         x = table.name_width + 3 * (len(table.days) - 1) + 1  # today's cell of the first row
@@ -165,11 +136,8 @@ async def test_mouse_click_selects_then_toggles(db: Path, store_session: Session
 
 async def test_reorder_and_archive_and_delete(db: Path, store_session: Session) -> None:
     seed(store_session)
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("J")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "J")
         assert _names(store_session) == ["Water", "Read", "Gym", "Meditate"]
         await pilot.press("K")  # the cursor followed Read
         await settle(pilot)
@@ -177,27 +145,22 @@ async def test_reorder_and_archive_and_delete(db: Path, store_session: Session) 
         await pilot.press("A", "n")  # asked, then declined
         await settle(pilot)
         assert "Read" in _names(store_session)
-        await pilot.press("A", "y")
-        await settle(pilot)
+        await press(pilot, "A", "y")
         assert _names(store_session) == ["Water", "Gym", "Meditate"]
-        await pilot.press("z")
-        await settle(pilot)
+        await press(pilot, "z")
         table = app.screen.query_one(BoardGrid)
         assert len(table.rows_by_id) == 4
         await pilot.press("k", "A")  # up to the archived Read: bring it back, no question
         await settle(pilot)
         assert _names(store_session) == ["Read", "Water", "Gym", "Meditate"]
-        await pilot.press("j", "D", "y")
-        await settle(pilot)
+        await press(pilot, "j", "D", "y")
         assert _names(store_session) == ["Read", "Gym", "Meditate"]
 
 
 async def test_other_process_changes_appear(db: Path, store_session: Session) -> None:
     seed(store_session)
     read = store_session.store.habits()[0]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         table = app.screen.query_one(BoardGrid)
         assert TODAY not in table.rows_by_id[read.id].cells
         from habit_tui.services import habits as svc
@@ -211,14 +174,11 @@ async def test_other_process_changes_appear(db: Path, store_session: Session) ->
 async def test_locked_database_is_a_notification_not_a_crash(db: Path, store_session: Session) -> None:
     seed(store_session)
     read = store_session.store.habits()[0]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         app.backend.session.store.conn.execute("PRAGMA busy_timeout = 50")
         store_session.store.conn.execute("BEGIN EXCLUSIVE")
         try:
-            await pilot.press("space")
-            await settle(pilot)
+            await press(pilot, "space")
         finally:
             store_session.store.conn.execute("ROLLBACK")
         await settle(pilot)

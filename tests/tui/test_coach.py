@@ -14,7 +14,7 @@ from habit_tui.tui.screens.board import BoardScreen
 from habit_tui.tui.screens.detail import DetailScreen
 from habit_tui.tui.widgets.coach_panel import ASKING, NOT_AT_RISK, CoachPanel
 from tests.coach.conftest import FakeOllama, Reply, ollama_server  # noqa: F401 - the fixture
-from tests.tui.conftest import TODAY, app_on, seed, settle
+from tests.tui.conftest import TODAY, press, running, seed, settle
 
 ADVICE = [
     "Evenings ",
@@ -40,11 +40,8 @@ async def _until(pilot: Pilot[None], wanted: str, limit_s: float = 10.0) -> str:
 
 async def test_at_risk_habit_gets_the_built_in_coach_without_ollama(db: Path, store_session: Session) -> None:
     seed(store_session)  # Read: a 4-day streak, not done today
-    app = app_on(db)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+    async with running(db, (100, 40)) as (app, pilot):
+        await press(pilot, "i")
         assert isinstance(app.screen, DetailScreen)
         text = _panel_text(pilot)
         assert "Your 4-day streak ends tonight unless you do it today." in text
@@ -54,11 +51,8 @@ async def test_at_risk_habit_gets_the_built_in_coach_without_ollama(db: Path, st
 async def test_habit_not_at_risk_has_nothing_to_coach(db: Path, store_session: Session) -> None:
     seed(store_session)
     svc.check_in(store_session.store, store_session.store.habits()[0], TODAY)
-    app = app_on(db)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+    async with running(db, (100, 40)) as (_app, pilot):
+        await press(pilot, "i")
         assert _panel_text(pilot) == NOT_AT_RISK
 
 
@@ -71,9 +65,7 @@ async def test_model_advice_streams_into_the_panel(
     seed(store_session)
     monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
     ollama_server.reply = Reply(chunks=ADVICE, chunk_delay=0.15)
-    app = app_on(db)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 40)) as (app, pilot):
         await pilot.press("i")
         assert await _until(pilot, ASKING) == ASKING
         partial = await _until(pilot, "Evenings")
@@ -92,9 +84,7 @@ async def test_leaving_while_the_coach_answers_does_not_crash(
     seed(store_session)
     monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
     ollama_server.reply = Reply(chunks=ADVICE * 3, chunk_delay=0.1)
-    app = app_on(db)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 40)) as (app, pilot):
         await pilot.press("i")
         await _until(pilot, "Evenings")
         await pilot.press("escape")

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from habit_tui.services.context import Session
 from habit_tui.tui.screens.editor import EditorScreen
 from habit_tui.tui.widgets.error_line import ErrorLine
-from tests.tui.conftest import app_on, seed, settle
+from tests.tui.conftest import press, running, seed, settle
 
 
 def _error(app: object, slot: str) -> str:
@@ -18,12 +18,9 @@ def _error(app: object, slot: str) -> str:
 
 
 async def test_add_yes_no_habit_with_schedule(db: Path, store_session: Session) -> None:
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
         await pilot.press("a", *"Floss", "tab", "tab", *"mon,thu", "tab", *"after brushing", "tab", *"health, teeth")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert not isinstance(app.screen, EditorScreen)
         [floss] = store_session.store.habits()
         assert (floss.name, str(floss.schedule), floss.description, floss.tags) == (
@@ -36,48 +33,36 @@ async def test_add_yes_no_habit_with_schedule(db: Path, store_session: Session) 
 
 
 async def test_add_measurable_at_most_habit(db: Path, store_session: Session) -> None:
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with running(db, (100, 30)) as (_app, pilot):
         await pilot.press("a", *"Coffee", "tab", "enter", "down", "enter")  # kind: measurable
         await pilot.press("tab", "enter", "down", "enter")  # at most
-        await pilot.press("tab", "2", "tab", *"cups", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "tab", "2", "tab", *"cups", "ctrl+s")
         [coffee] = store_session.store.habits()
         assert coffee.is_measurable and coffee.goal_text() == "at most 2 cups"
 
 
 async def test_empty_name_and_bad_schedule_are_refused_inline(db: Path, store_session: Session) -> None:
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("a", "ctrl+s")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "a", "ctrl+s")
         assert isinstance(app.screen, EditorScreen)
         assert _error(app, "name") == "a habit name cannot be empty"
         await pilot.press(*"Run", "tab", "tab", *"twice a week")
         assert "bad schedule" in str(app.screen.query_one("#schedule-preview").render())
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, EditorScreen)
         assert store_session.store.habits() == []
         await pilot.press("ctrl+a", "ctrl+k", *"2/week")
         assert str(app.screen.query_one("#schedule-preview").render()) == "→ 2 times a week (Monday to Sunday)"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert [h.name for h in store_session.store.habits()] == ["Run"]
 
 
 async def test_duplicate_name_is_refused(db: Path, store_session: Session) -> None:
     seed(store_session)
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("a", *"water")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "a", *"water")
         assert _error(app, "name") == "a habit named 'Water' already exists"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, EditorScreen)
         assert len(store_session.store.habits()) == 4
         await pilot.press("escape")
@@ -87,15 +72,11 @@ async def test_duplicate_name_is_refused(db: Path, store_session: Session) -> No
 async def test_edit_renames_and_changes_goal(db: Path, store_session: Session) -> None:
     seed(store_session)
     water = store_session.store.habits()[1]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("j", "e")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "j", "e")
         name = app.screen.query_one("#name", Input)
         assert name.value == "Water"
-        await pilot.press("ctrl+a", "ctrl+k", *"Drink water", "tab", "tab", "ctrl+a", "ctrl+k", "6", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+a", "ctrl+k", *"Drink water", "tab", "tab", "ctrl+a", "ctrl+k", "6", "ctrl+s")
         got = store_session.store.habit(water.id)
         assert got is not None and got.name == "Drink water" and got.target == 6
         assert len(store_session.store.checkins(water.id)) == len(store_session.store.checkins(water.id))
@@ -104,14 +85,10 @@ async def test_edit_renames_and_changes_goal(db: Path, store_session: Session) -
 async def test_archive_from_the_editor_asks_first(db: Path, store_session: Session) -> None:
     seed(store_session)
     gym = store_session.store.habits()[2]
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("j", "j", "e")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (_app, pilot):
+        await press(pilot, "j", "j", "e")
         await pilot.click("#archive")
         await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         got = store_session.store.habit(gym.id)
         assert got is not None and got.archived

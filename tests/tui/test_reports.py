@@ -12,7 +12,7 @@ from habit_tui.config import Config, load_config, save_config
 from habit_tui.services import habits as svc
 from habit_tui.services.context import Session
 from habit_tui.tui.app import HabitApp
-from tests.tui.conftest import TODAY, app_on, seed, settle
+from tests.tui.conftest import TODAY, app_on, press, running, seed, settle
 
 
 def _notes(app: HabitApp) -> list[str]:
@@ -27,18 +27,14 @@ async def test_r_writes_the_weekly_report_into_the_working_directory(
     out = tmp_path / "reports"
     out.mkdir()
     monkeypatch.chdir(out)
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "r")
         written = sorted(out.glob("*.pdf"))
         assert [p.name for p in written] == ["habit-report-week-2025-06-16.pdf"]
         pages = len(pypdf.PdfReader(written[0]).pages)
         wanted = f"Report written to {written[0]} ({pages} page{'s' if pages != 1 else ''})"
         assert wanted in _notes(app)
-        await pilot.press("R")
-        await settle(pilot)
+        await press(pilot, "R")
         assert (out / "habit-report-month-2025-06-01.pdf").is_file()
         assert any(str(out / "habit-report-month-2025-06-01.pdf") in n for n in _notes(app))
 
@@ -49,11 +45,8 @@ async def test_report_that_cannot_be_written_is_an_error_notification(
     seed(store_session)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "habit-report-week-2025-06-16.pdf").mkdir()  # the report's name is taken by a directory
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "r")
         errors = [n for n in app._notifications if n.severity == "error"]
         assert len(errors) == 1 and "is a directory" in errors[0].message
         assert not any("Report written" in n for n in _notes(app))
@@ -62,11 +55,8 @@ async def test_report_that_cannot_be_written_is_an_error_notification(
 
 async def test_first_checkin_is_announced_once(db: Path, store_session: Session) -> None:
     svc.add_habit(store_session.store, TODAY, "Stretch", start_date=TODAY)
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("space")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "space")
         first = "First check-in for Stretch: every streak starts with one."
         assert _notes(app).count(first) == 1
         await pilot.press("space", "space")  # undo, redo: not a new milestone
@@ -79,11 +69,8 @@ async def test_seventh_day_in_a_row_is_announced(db: Path, store_session: Sessio
     habit = svc.add_habit(store_session.store, TODAY, "Walk", start_date=TODAY - timedelta(days=6))
     for back in range(1, 7):
         svc.check_in(store_session.store, habit, TODAY - timedelta(days=back))
-    app = app_on(db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("space")
-        await settle(pilot)
+    async with running(db, (100, 30)) as (app, pilot):
+        await press(pilot, "space")
         assert "Walk: 7 days in a row: a full week." in _notes(app)
         assert not any("First check-in" in n for n in _notes(app))
 
@@ -94,8 +81,7 @@ async def test_theme_is_saved_and_applied_on_the_next_start(db: Path, home: Path
     async with app.run_test() as pilot:
         await settle(pilot)
         dark = app.current_theme.dark
-        await pilot.press("T")
-        await settle(pilot)
+        await press(pilot, "T")
         picked = app.theme
         assert app.current_theme.dark is not dark
     assert load_config(home / "config.toml").theme == picked

@@ -13,7 +13,7 @@ from habit_tui.tui.screens.detail import DetailScreen
 from habit_tui.tui.screens.editor import EditorScreen
 from habit_tui.tui.screens.help import HELP, HelpScreen
 from habit_tui.tui.widgets.board_grid import BoardGrid
-from tests.tui.conftest import app_on, seed, settle
+from tests.tui.conftest import app_on, press, running, seed, settle
 
 _SHOWN = {
     "left_square_bracket": "[",
@@ -42,11 +42,8 @@ def test_help_lists_every_key() -> None:
 
 async def test_detail_shows_streaks_rates_and_notes(db: Path, store_session: Session) -> None:
     seed(store_session)
-    app = app_on(db)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+    async with running(db, (100, 40)) as (app, pilot):
+        await press(pilot, "i")
         assert isinstance(app.screen, DetailScreen)
         summary = str(app.screen.query_one("#summary").render())
         assert "Current streak" in summary and "Best" in summary
@@ -62,13 +59,9 @@ async def test_detail_shows_streaks_rates_and_notes(db: Path, store_session: Ses
 
 async def test_delete_from_detail_returns_to_board(db: Path, store_session: Session) -> None:
     seed(store_session)
-    app = app_on(db)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        await pilot.press("D", "y")
-        await settle(pilot)
+    async with running(db, (100, 40)) as (app, pilot):
+        await press(pilot, "i")
+        await press(pilot, "D", "y")
         assert isinstance(app.screen, BoardScreen)
         assert [h.name for h in store_session.store.habits()] == ["Water", "Gym", "Meditate"]
 
@@ -113,6 +106,5 @@ async def test_palette_has_the_app_commands(db: Path, store_session: Session) ->
             assert wanted in titles
         await pilot.press("ctrl+p", *"add habit")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, EditorScreen)

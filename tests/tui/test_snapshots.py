@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from habit_tui.services.context import Session
-from tests.tui.conftest import app_on, seed, settle
+from tests.tui.conftest import app_on, press, seed, settle
 
 Compare = Callable[..., bool]
 
@@ -21,8 +21,7 @@ async def _loaded(pilot: Pilot[None]) -> None:
 def _then(*keys: str) -> Callable[[Pilot[None]], object]:
     async def run(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        await pilot.press(*keys)
-        await settle(pilot)
+        await press(pilot, *keys)
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
         await pilot.pause()

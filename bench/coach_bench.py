@@ -20,8 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import build
+from habit_tui.services.context import open_session
 from habit_tui.services.reporting import at_risk
-from habit_tui.store.repository import Store
+from habit_tui.settings import load_settings
 from sync_protocol.coach.coach import Coach
 
 TODAY = date(2026, 11, 24)
@@ -34,11 +35,11 @@ def in_process(db: Path, runs: int) -> tuple[list[float], int]:
     count = 0
     for _ in range(runs + 1):
         t0 = time.perf_counter()
-        store = Store.open(db)
-        facts = at_risk(store, TODAY)
+        s = open_session(db, TODAY, load_settings({}, home=db.parent))
+        facts = at_risk(s)
         with Coach(None) as coach:
             advice = [coach.advise(f) for f in facts]
-        store.close()
+        s.close()
         times.append(time.perf_counter() - t0)
         count = len(advice)
     return sorted(times[1:]), count

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from habit_tui.store.repository import Store
 from sync_protocol.domain import events as ev
+from sync_protocol.domain.fields import habit_to_fields
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
 from sync_protocol.domain.ids import uuid7
 from sync_protocol.domain.schedule import Schedule
@@ -34,7 +35,7 @@ def build(path: Path, habits: int, years: int, today: date, seed: int = 7) -> No
                 target_type=TargetType.AT_LEAST,
                 position=i,
             )
-            store.record(ev.HABIT_CREATE, {"habit_id": habit.id, **ev.habit_to_fields(habit)})
+            store.record(ev.HABIT_CREATE, {"habit_id": habit.id, **habit_to_fields(habit)})
             day = start
             while day < today:
                 roll = rng.random()

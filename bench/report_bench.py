@@ -44,13 +44,15 @@ from pathlib import Path
 t0 = time.perf_counter()
 import fpdf
 t1 = time.perf_counter()
-from habit_tui.store.repository import Store
+from habit_tui.services.context import open_session
 from habit_tui.services.reporting import report_data
+from habit_tui.settings import load_settings
 from sync_protocol.report.pdf import render
 from datetime import date
-store = Store.open(Path({str(home / "habit.db")!r}))
+home = Path({str(home)!r})
+s = open_session(home / "habit.db", date.fromisoformat({TODAY.isoformat()!r}), load_settings({{}}, home=home))
 t2 = time.perf_counter()
-data = report_data(store, date.fromisoformat({TODAY.isoformat()!r}), "month")
+data = report_data(s, "month")
 t3 = time.perf_counter()
 pdf = render(data)
 t4 = time.perf_counter()

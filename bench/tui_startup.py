@@ -141,12 +141,19 @@ def main() -> int:
     if tmux is None:
         print("| `habit` in tmux | skipped: tmux is not installed | | | | |")
     else:
-        tmux_once(env, tmux)
-        real = [tmux_once(env, tmux) for _ in range(args.runs)]
-        real_cold = []
-        for _ in range(args.runs):
-            drop_cache(work)
-            real_cold.append(tmux_once(env, tmux))
+        # One idle session keeps the tmux server up between runs (a server that exits as the next
+        # run connects makes `new-session` fail with "server exited unexpectedly").
+        keep = f"habit-bench-keep-{os.getpid()}"
+        subprocess.run([tmux, "new-session", "-d", "-s", keep, "sleep 3600"], check=True)
+        try:
+            tmux_once(env, tmux)
+            real = [tmux_once(env, tmux) for _ in range(args.runs)]
+            real_cold = []
+            for _ in range(args.runs):
+                drop_cache(work)
+                real_cold.append(tmux_once(env, tmux))
+        finally:
+            subprocess.run([tmux, "kill-session", "-t", keep], capture_output=True, check=False)
         print(row("start to first board: `habit` in a 120x40 tmux pane", real))
         print(row("start to first board: same, first start of the day (cold stats)", real_cold))
         results += [real, real_cold]

@@ -1,4 +1,4 @@
-"""Everything a running server holds: settings, the database engine and the Redis-backed helpers."""
+"""Everything a running server holds: settings, the database engine and its event log, and the Redis-backed helpers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from habit_server.cache.link import RedisLink
 from habit_server.cache.ratelimit import RateLimiter
 from habit_server.cache.responses import ResponseCache
 from habit_server.db.engine import make_engine
+from habit_server.db.eventlog import open_event_log
+from habit_server.db.eventlog.base import EventLog
 from habit_server.services.passwords import Passwords
 from habit_server.settings import Settings
 
@@ -19,6 +21,7 @@ from habit_server.settings import Settings
 class Runtime:
     settings: Settings
     engine: AsyncEngine
+    log: EventLog
     link: RedisLink
     hub: Hub
     limiter: RateLimiter
@@ -28,21 +31,19 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         link = RedisLink(settings.redis_url, settings.redis_prefix)
+        engine = make_engine(
+            settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
+        )
         return cls(
             settings=settings,
-            engine=make_engine(
-                settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
-            ),
+            engine=engine,
+            log=open_event_log(engine),
             link=link,
             hub=Hub(link),
             limiter=RateLimiter(link),
             cache=ResponseCache(link, settings.cache_ttl_seconds),
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
         )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
 
     async def start(self) -> None:
         await self.hub.start()

@@ -1,4 +1,4 @@
-"""The client's configuration: a TOML file in the data directory.
+"""The client's config file: TOML in the data directory (see :mod:`habit_tui.settings`).
 
 A plain dataclass read with :mod:`tomllib` keeps the one-shot commands fast (pydantic-settings
 costs ~100 ms to import); the server uses pydantic-settings.
@@ -6,21 +6,16 @@ costs ~100 ms to import); the server uses pydantic-settings.
 
 from __future__ import annotations
 
-import os
-import tomllib
-from dataclasses import asdict, dataclass, fields
-from datetime import datetime, time
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from habit_tui.errors import HabitError
-from habit_tui.paths import config_path
 from sync_protocol.domain.checkin import parse_day_start
 from sync_protocol.domain.errors import DomainError
 
 
-@dataclass
-class Config:
+class Config(NamedTuple):
     day_starts_at: str = "00:00"
     server_url: str = ""
     ollama_host: str = ""
@@ -34,30 +29,31 @@ class Config:
         return parse_day_start(self.day_starts_at)
 
 
-def load_config(path: Path | None = None) -> Config:
-    path = path or config_path()
+def load_config(path: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return Config()
     except OSError as exc:
         raise HabitError(f"cannot read {path}: {exc.strerror}") from None
+    import tomllib  # only when there is a file to read
+
     try:
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise HabitError(f"{path} is not valid TOML: {exc}") from None
-    known = {f.name: f.type for f in fields(Config)}
-    cfg = Config()
-    for key, value in data.items():
-        if key not in known:
+    defaults = Config()._asdict()
+    values: dict[str, Any] = {}
+    for name, default in defaults.items():
+        if name not in data:
             continue
-        default = getattr(cfg, key)
-        coerced = value
+        value = data[name]
         if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
-            coerced = float(value)
-        if type(coerced) is not type(default):
-            raise HabitError(f"{path}: '{key}' must be a {type(default).__name__}")
-        setattr(cfg, key, coerced)
+            value = float(value)
+        if type(value) is not type(default):
+            raise HabitError(f"{path}: '{name}' must be a {type(default).__name__}")
+        values[name] = value
+    cfg = Config(**values)
     try:
         cfg.day_start  # noqa: B018 - validate early
     except DomainError as exc:
@@ -65,22 +61,18 @@ def load_config(path: Path | None = None) -> Config:
     return cfg
 
 
-def save_config(cfg: Config, path: Path | None = None) -> None:
+def save_config(cfg: Config, path: Path) -> None:
+    """Write the whole file next to its place, then move it in (a failed write leaves the old file)."""
     import tomli_w
 
-    path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(asdict(cfg)), encoding="utf-8")
+    tmp.write_text(tomli_w.dumps(cfg._asdict()), encoding="utf-8")
     tmp.replace(path)
 
 
-def local_now() -> datetime:
-    """The local wall-clock time; ``HABIT_NOW`` (ISO 8601) pretends it is another moment."""
-    fixed = os.environ.get("HABIT_NOW")
-    if fixed:
-        try:
-            return datetime.fromisoformat(fixed)
-        except ValueError:
-            raise HabitError(f"HABIT_NOW='{fixed}' is not an ISO date-time") from None
-    return datetime.now()
+def update_config(path: Path, **changes: Any) -> Config:
+    """Change some keys of the file as it is now (another program may have changed the rest)."""
+    cfg = load_config(path)._replace(**changes)
+    save_config(cfg, path)
+    return cfg

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from habit_server.db.engine import CONNECTION_ERRORS, is_disconnect
 from habit_server.services.errors import ServiceError
-from sync_protocol.wire.errors import ErrorCode
+from sync_protocol.wire.errors import ErrorCode, utf8_safe
 
 log = logging.getLogger("habit_server.api")
 
@@ -31,6 +31,10 @@ _HTTP_CODES = {
 }
 
 
+_RULE_CODES = {code.value: code for code in (ErrorCode.INVALID_HABIT, ErrorCode.INVALID_CHECKIN)}
+"""Error codes a request model's domain rule may fail with (``sync_protocol.wire.rules``)."""
+
+
 def error_response(
     status: int,
     code: ErrorCode,
@@ -39,7 +43,7 @@ def error_response(
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code.value, "message": message}
+    body: dict[str, Any] = {"code": code.value, "message": utf8_safe(message)}
     if details is not None:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status, headers=headers)
@@ -59,14 +63,21 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             413, ErrorCode.TOO_MANY_EVENTS, "a push holds at most 500 events; send the rest in further pushes"
         )
-    # Never echo the input back: it may hold a password.
-    details = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+    # Never echo the input back: it may hold a password. A location may hold a key of the input,
+    # and a domain rule's message the text it refused: both are made safe to encode.
+    details: list[dict[str, Any]] = [
+        {
+            "loc": [utf8_safe(str(p)) for p in e.get("loc", ())],
+            "msg": utf8_safe(str(e.get("msg", ""))),
+            "type": str(e.get("type", "")),
+        }
         for e in errors[:50]
     ]
-    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    first: dict[str, Any] = details[0] if details else {"loc": [], "msg": "invalid request", "type": ""}
     where = ".".join(first["loc"][1:] if len(first["loc"]) > 1 else first["loc"])
-    return error_response(422, ErrorCode.VALIDATION_ERROR, f"{where}: {first['msg']}".strip(": "), details=details)
+    # A domain rule that failed in a request model names its own code (``invalid_habit``, ...).
+    code = _RULE_CODES.get(first["type"], ErrorCode.VALIDATION_ERROR)
+    return error_response(422, code, f"{where}: {first['msg']}".strip(": "), details=details)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

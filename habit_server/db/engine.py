@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-log = logging.getLogger("habit_server.db")
-T = TypeVar("T")
 
 
 def is_sqlite(url: str) -> bool:
@@ -52,26 +47,3 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
 
 def is_disconnect(exc: BaseException) -> bool:
     return isinstance(exc, CONNECTION_ERRORS)
-
-
-async def on_raw(engine: AsyncEngine, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``work`` on a pooled connection's raw asyncpg connection.
-
-    The pool does not ping connections before use (a round trip per request), and work done on
-    the raw connection is invisible to SQLAlchemy's disconnect detection; so when the connection
-    turns out to be dead (PostgreSQL restarted: then every pooled one is), the pool is emptied and
-    ``work`` runs once more on a fresh connection. ``work`` must be safe to repeat (a push is:
-    events are idempotent by id).
-    """
-    for attempt in (1, 2):
-        async with engine.connect() as conn:
-            raw: Any = (await conn.get_raw_connection()).driver_connection
-            try:
-                return await work(raw)
-            except Exception as exc:
-                if attempt == 2 or not (is_disconnect(exc) or raw.is_closed()):
-                    raise
-                log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
-                await conn.invalidate()
-                await engine.dispose()
-    raise AssertionError("unreachable")

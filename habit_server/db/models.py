@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Float,
     ForeignKey,
@@ -21,6 +22,9 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from sync_protocol.domain.fields import HABIT_FIELD_TABLE, HabitField, Storage
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -91,28 +95,39 @@ class StoredEvent(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+_STORAGE_TYPES: dict[Storage, type[TypeEngine[Any]]] = {
+    "real": Float,
+    "integer": BigInteger,
+    "boolean": Boolean,
+    "json": Text,
+}
+
+
+def field_column(field: HabitField) -> Column[Any]:
+    """The column of a synced habit field, as the domain's field table describes it."""
+    if field.storage == "text":
+        kind: TypeEngine[Any] = String(field.size) if field.size is not None else Text()
+    else:
+        kind = _STORAGE_TYPES[field.storage]()
+    return Column(field.name, kind, nullable=False, default=field.column_default)
+
+
 class HabitRow(Base):
-    """A habit as materialised from the log, with the stamp of each field's winning event."""
+    """A habit as materialised from the log, with the stamp of each field's winning event.
 
-    __tablename__ = "habits"
+    One column per row of the domain's field table (``sync_protocol.domain.fields``), in its order.
+    """
 
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), default="")
-    description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(16), default="yes_no")
-    unit: Mapped[str] = mapped_column(String(20), default="")
-    target: Mapped[float] = mapped_column(Float, default=1.0)
-    target_type: Mapped[str] = mapped_column(String(16), default="at_least")
-    schedule: Mapped[str] = mapped_column(String(40), default="daily")
-    tags: Mapped[str] = mapped_column(Text, default="[]")
-    color: Mapped[str] = mapped_column(String(20), default="")
-    position: Mapped[int] = mapped_column(BigInteger, default=0)
-    archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    start_date: Mapped[str] = mapped_column(String(10), default="")
-    created: Mapped[bool] = mapped_column(Boolean, default=False)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    stamps: Mapped[str] = mapped_column(Text, default="{}", comment="field -> [hlc, device_id, event_id]")
+    __table__ = Table(
+        "habits",
+        Base.metadata,
+        Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+        Column("id", String(36), primary_key=True),
+        *(field_column(f) for f in HABIT_FIELD_TABLE),
+        Column("created", Boolean, nullable=False, default=False),
+        Column("deleted", Boolean, nullable=False, default=False),
+        Column("stamps", Text, nullable=False, default="{}", comment="field -> [hlc, device_id, event_id]"),
+    )
 
 
 class CheckinRow(Base):
@@ -136,7 +151,7 @@ class CheckinRow(Base):
 USERS = cast(Table, User.__table__)
 DEVICES = cast(Table, Device.__table__)
 EVENTS = cast(Table, StoredEvent.__table__)
-HABITS = cast(Table, HabitRow.__table__)
+HABITS = HabitRow.__table__
 CHECKINS = cast(Table, CheckinRow.__table__)
 
 # An event's columns as it goes out on the wire (pull, GDPR export), in order.

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Protocol, TypeVar
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from habit_server.db.engine import on_raw
 from habit_server.db.models import DEVICES, USERS
 from habit_server.runtime import Runtime
 from habit_server.services import tokens
@@ -18,7 +18,7 @@ from habit_server.services.errors import Conflict, Forbidden, NotFound, RateLimi
 from habit_server.services.passwords import check_policy
 from habit_server.services.principal import Principal
 from habit_server.services.users import aware, public
-from sync_protocol.wire.auth import DeviceOut, RegisterRequest, TokenResponse, UserPublic
+from sync_protocol.wire.auth import USERNAME_PATTERN, DeviceOut, RegisterRequest, TokenResponse, UserPublic
 from sync_protocol.wire.errors import ErrorCode
 
 log = logging.getLogger("habit_server.auth")
@@ -27,6 +27,7 @@ U = USERS
 D = DEVICES
 
 BAD_LOGIN = "incorrect username or password"
+_USERNAME = re.compile(USERNAME_PATTERN)
 
 
 async def register(rt: Runtime, req: RegisterRequest) -> UserPublic:
@@ -37,8 +38,8 @@ async def register(rt: Runtime, req: RegisterRequest) -> UserPublic:
         "id": uuid.uuid4(),
         "username": req.username,
         "username_key": req.username.lower(),
-        "email": req.email.strip(),
-        "nickname": req.nickname.strip(),
+        "email": req.email,
+        "nickname": req.nickname,
         "password_hash": hashed,
         "role": "user",
         "disabled": False,
@@ -63,12 +64,14 @@ async def login(rt: Runtime, username: str, password: str, device_name: str, cli
         retry = await rt.limiter.hit(f"login-ip:{client}", per_user * 10)
     if retry is not None:
         raise RateLimited(retry)
-    async with rt.engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(U.c.id, U.c.password_hash, U.c.disabled).where(U.c.username_key == username.lower())
-            )
-        ).first()
+    row = None
+    if _USERNAME.fullmatch(username):  # other text is no one's username (and may not even be storable)
+        async with rt.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(U.c.id, U.c.password_hash, U.c.disabled).where(U.c.username_key == username.lower())
+                )
+            ).first()
     ok = await rt.passwords.verify(password, row[1] if row else None)
     if row is None or not ok:
         raise Unauthorized(ErrorCode.INVALID_CREDENTIALS, BAD_LOGIN)
@@ -83,7 +86,7 @@ async def login(rt: Runtime, username: str, password: str, device_name: str, cli
             insert(D).values(
                 id=device_id,
                 user_id=user_id,
-                name=(device_name.strip() or "device")[:80],
+                name=device_name or "device",
                 refresh_hash=digest,
                 previous_hash=None,
                 refresh_expires_at=now + timedelta(days=rt.settings.refresh_token_days),
@@ -158,36 +161,35 @@ async def refresh(rt: Runtime, token: str) -> TokenResponse:
     return _tokens(rt, user_id, device_id, new_token)
 
 
-_WHO = (
-    select(U.c.username, U.c.role, U.c.disabled, D.c.revoked_at)
-    .join(D, D.c.user_id == U.c.id)
-    .where(U.c.id == bindparam("user_id"), D.c.id == bindparam("device_id"))
-)
-
-
-_WHO_PG = (
-    "SELECT u.username, u.role, u.disabled, d.revoked_at FROM users u JOIN devices d ON d.user_id = u.id"
-    " WHERE u.id = $1 AND d.id = $2"
-)
-
-
 async def authenticate(rt: Runtime, claims: tokens.AccessClaims) -> Principal:
     """The caller of a well-signed access token, if its device and account are in good standing.
-    Every request pays for this, so on PostgreSQL it skips SQLAlchemy."""
-    row: Any
-    if rt.is_sqlite:
-        async with rt.engine.connect() as conn:
-            row = (await conn.execute(_WHO, {"user_id": claims.user_id, "device_id": claims.device_id})).first()
-    else:
-        row = await on_raw(rt.engine, lambda raw: raw.fetchrow(_WHO_PG, claims.user_id, claims.device_id))
-    if row is None:
+    Every request pays for this (the event log reads it in one round trip)."""
+    caller = check_standing(await rt.log.principal(claims.user_id, claims.device_id))
+    return Principal(claims.user_id, claims.device_id, caller.username, caller.role)
+
+
+class Standing(Protocol):
+    """The state of an access token's device and account, as stored."""
+
+    @property
+    def device_revoked(self) -> bool: ...
+
+    @property
+    def disabled(self) -> bool: ...
+
+
+S = TypeVar("S", bound=Standing)
+
+
+def check_standing(found: S | None) -> S:
+    """The standing of a token's device and account, if it is good; None: the device or account is gone."""
+    if found is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the access token is not valid")
-    username, role, disabled, revoked = row
-    if revoked is not None:
+    if found.device_revoked:
         raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this device was logged out; log in again")
-    if disabled:
+    if found.disabled:
         raise Forbidden(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
-    return Principal(claims.user_id, claims.device_id, username, role)
+    return found
 
 
 async def revoke_device(rt: Runtime, who: Principal, device_id: uuid.UUID) -> None:

@@ -3,8 +3,7 @@ recorded through the same path as a sync push, so syncing devices see REST chang
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,42 +12,38 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from habit_server.db.models import CHECKINS, HABITS
 from habit_server.runtime import Runtime
-from habit_server.services import log
+from habit_server.services import record
 from habit_server.services.errors import Conflict, Invalid, NotFound
 from habit_server.services.principal import Principal
-from sync_protocol.domain.checkin import validate_note, validate_value
+from sync_protocol.domain.checkin import CheckIn, validate_value
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.events import (
     CHECKIN_CLEAR,
     CHECKIN_SET,
     HABIT_CREATE,
     HABIT_DELETE,
-    HABIT_FIELDS,
     HABIT_UPDATE,
     check_payload,
-    habit_from_fields,
-    habit_to_fields,
 )
-from sync_protocol.domain.habit import Habit, parse_tags
+from sync_protocol.domain.fields import FIELDS, HABIT_FIELD_TABLE, habit_from_row
+from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.ids import is_uuid, uuid7
 from sync_protocol.domain.stats import DayRow, analyze_rows
+from sync_protocol.domain.view import checkin_view, habit_view
 from sync_protocol.wire.errors import ErrorCode
 from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, HabitOut, HabitPage, HabitUpdate
 
 H = HABITS
 C = CHECKINS
-_COLUMNS = [H.c[name] for name in ("id", *HABIT_FIELDS)]
+_COLUMNS = [H.c.id, *(H.c[f.name] for f in HABIT_FIELD_TABLE)]
 _LIVE = (H.c.created.is_(True), H.c.deleted.is_(False))
 _ORDER = (H.c.position, func.lower(H.c.name), H.c.id)
-FREQUENCY_ALIASES = {"weekly": "1/week", "monthly": "1/month"}
 
 
-def _habit(row: Sequence[Any]) -> Habit:
-    fields = dict(zip(("id", *HABIT_FIELDS), row, strict=True))
-    fields["tags"] = json.loads(fields["tags"])
-    fields["archived"] = bool(fields["archived"])
-    fields["position"] = int(fields["position"])
-    return habit_from_fields(fields["id"], fields, date.today())
+def _habits(rows: Iterable[Mapping[Any, Any]]) -> list[Habit]:
+    """Habits from rows of :data:`_COLUMNS` (as mappings)."""
+    today = date.today()
+    return [habit_from_row(row["id"], row, today) for row in rows]
 
 
 async def _day_rows(conn: AsyncConnection, who: Principal, ids: list[str]) -> dict[str, list[DayRow]]:
@@ -65,29 +60,22 @@ async def _day_rows(conn: AsyncConnection, who: Principal, ids: list[str]) -> di
     return out
 
 
-def _out(habit: Habit, rows: list[DayRow], today: date, risk_days: int | None = None) -> HabitOut:
-    stats = analyze_rows(habit, rows, today, risk_days=risk_days)
-    return HabitOut(
-        id=habit.id,
-        **habit_to_fields(habit),
-        done_today=stats.done_today,
-        current_streak=stats.current_streak,
-        best_streak=stats.best_streak,
-        score=round(stats.score, 6),
-        at_risk=stats.at_risk,
-        completion_rate=stats.completion_rate,
-        last_done=stats.last_done,
-        days_since_done=stats.days_since_done,
-    )
+def _view(habit: Habit, rows: list[DayRow], today: date, risk_days: int | None = None) -> dict[str, Any]:
+    return habit_view(habit, analyze_rows(habit, rows, today, risk_days=risk_days))
+
+
+def _out(view: dict[str, Any]) -> HabitOut:
+    return HabitOut.model_validate(view)
 
 
 async def _find(conn: AsyncConnection, who: Principal, habit_id: str) -> Habit:
     if not is_uuid(habit_id):
         raise NotFound("habit")
-    row = (await conn.execute(select(*_COLUMNS).where(H.c.user_id == who.user_id, H.c.id == habit_id, *_LIVE))).first()
-    if row is None:
+    where = (H.c.user_id == who.user_id, H.c.id == habit_id, *_LIVE)
+    found = _habits((await conn.execute(select(*_COLUMNS).where(*where))).mappings())
+    if not found:
         raise NotFound("habit")
-    return _habit(row)
+    return found[0]
 
 
 async def list_habits(
@@ -98,17 +86,18 @@ async def list_habits(
         where.append(H.c.archived.is_(False))
     async with rt.engine.connect() as conn:
         total = int((await conn.execute(select(func.count()).select_from(H).where(*where))).scalar_one())
-        rows = (await conn.execute(select(*_COLUMNS).where(*where).order_by(*_ORDER).offset(skip).limit(limit))).all()
-        habits = [_habit(r) for r in rows]
+        query = select(*_COLUMNS).where(*where).order_by(*_ORDER).offset(skip).limit(limit)
+        habits = _habits((await conn.execute(query)).mappings())
         days = await _day_rows(conn, who, [h.id for h in habits])
-    return HabitPage(items=[_out(h, days[h.id], today) for h in habits], total=total, skip=skip, limit=limit)
+    items = [_out(_view(h, days[h.id], today)) for h in habits]
+    return HabitPage(items=items, total=total, skip=skip, limit=limit)
 
 
 async def get_habit(rt: Runtime, who: Principal, habit_id: str, today: date) -> HabitOut:
     async with rt.engine.connect() as conn:
         habit = await _find(conn, who, habit_id)
         days = await _day_rows(conn, who, [habit.id])
-    return _out(habit, days[habit.id], today)
+    return _out(_view(habit, days[habit.id], today))
 
 
 async def checkins(rt: Runtime, who: Principal, habit_id: str) -> list[CheckinOut]:
@@ -119,39 +108,30 @@ async def checkins(rt: Runtime, who: Principal, habit_id: str) -> list[CheckinOu
             .where(C.c.user_id == who.user_id, C.c.habit_id == habit.id, C.c.cleared.is_(False))
             .order_by(C.c.date)
         )
-        return [CheckinOut(date=date.fromisoformat(d), value=v, skipped=bool(s), note=n) for d, v, s, n in rows]
+        return [
+            CheckinOut.model_validate(checkin_view(CheckIn(date.fromisoformat(d), v, bool(s), n)))
+            for d, v, s, n in rows
+        ]
 
 
 async def at_risk(rt: Runtime, who: Principal, days: int | None, today: date) -> list[HabitOut]:
     where = [H.c.user_id == who.user_id, *_LIVE, H.c.archived.is_(False)]
     async with rt.engine.connect() as conn:
-        habits = [_habit(r) for r in await conn.execute(select(*_COLUMNS).where(*where).order_by(*_ORDER))]
+        habits = _habits((await conn.execute(select(*_COLUMNS).where(*where).order_by(*_ORDER))).mappings())
         rows = await _day_rows(conn, who, [h.id for h in habits])
-    out = [_out(h, rows[h.id], today, risk_days=days) for h in habits]
-    return [h for h in out if h.at_risk]
+    views = [_view(h, rows[h.id], today, risk_days=days) for h in habits]
+    return [_out(v) for v in views if v["at_risk"]]
 
 
 # ----- writes ------------------------------------------------------------------------------------
 def _fields(change: HabitCreate | HabitUpdate) -> dict[str, Any]:
-    """The habit slots a create/update request sets, as event payload values."""
+    """The habit slots a create/update request sets, as event payload values (checked and normalised
+    by the request model, with the fields' own domain rules)."""
     data = change.model_dump(exclude_unset=True, exclude={"id"})
-    out: dict[str, Any] = {}
     frequency = data.pop("frequency", None)
     if frequency is not None and data.get("schedule") is None:
-        data["schedule"] = FREQUENCY_ALIASES.get(frequency.strip().lower(), frequency)
-    for name, value in data.items():
-        if value is None or name not in HABIT_FIELDS:
-            continue
-        if name == "tags":
-            try:
-                out[name] = list(parse_tags(value))
-            except DomainError as exc:
-                raise Invalid(ErrorCode.INVALID_HABIT, str(exc)) from None
-        elif name == "start_date":
-            out[name] = value.isoformat()
-        else:
-            out[name] = value
-    return out
+        data["schedule"] = frequency  # already a schedule: 'weekly' arrives as '1/week'
+    return {name: value for name, value in data.items() if value is not None and name in FIELDS}
 
 
 def _check(kind: str, payload: dict[str, Any]) -> None:
@@ -162,7 +142,7 @@ def _check(kind: str, payload: dict[str, Any]) -> None:
 
 
 async def _name_taken(conn: AsyncConnection, who: Principal, name: str, other_than: str | None) -> bool:
-    where = [H.c.user_id == who.user_id, *_LIVE, func.lower(H.c.name) == " ".join(name.split()).lower()]
+    where = [H.c.user_id == who.user_id, *_LIVE, func.lower(H.c.name) == name.lower()]
     if other_than is not None:
         where.append(H.c.id != other_than)
     return (await conn.execute(select(H.c.id).where(*where).limit(1))).first() is not None
@@ -173,14 +153,13 @@ async def create_habit(rt: Runtime, who: Principal, req: HabitCreate, today: dat
     fields = _fields(req)
     fields.setdefault("schedule", "daily")
     fields.setdefault("start_date", today.isoformat())
-    if req.kind is None:
-        fields["kind"] = "measurable" if req.target is not None else "yes_no"
+    fields.setdefault("kind", "measurable" if "target" in fields else "yes_no")
     if fields["kind"] == "yes_no":
         fields.pop("target", None)
     payload = {"habit_id": habit_id, **fields}
     _check(HABIT_CREATE, payload)
 
-    async def build(conn: AsyncConnection) -> list[log.EventSpec]:
+    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         exists = (await conn.execute(select(H.c.id).where(H.c.user_id == who.user_id, H.c.id == habit_id))).first()
         if exists is not None:
             raise Conflict(ErrorCode.INVALID_HABIT, "a habit with this id already exists")
@@ -188,14 +167,14 @@ async def create_habit(rt: Runtime, who: Principal, req: HabitCreate, today: dat
             raise Conflict(ErrorCode.HABIT_NAME_TAKEN, f"you already have a habit named '{fields['name']}'")
         return [(HABIT_CREATE, payload)]
 
-    await log.record(rt, who, build)
+    await record.record(rt, who, build)
     return await get_habit(rt, who, habit_id, today)
 
 
 async def update_habit(rt: Runtime, who: Principal, habit_id: str, req: HabitUpdate, today: date) -> HabitOut:
     fields = _fields(req)
 
-    async def build(conn: AsyncConnection) -> list[log.EventSpec]:
+    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         habit = await _find(conn, who, habit_id)
         if not fields:
             return []
@@ -205,16 +184,16 @@ async def update_habit(rt: Runtime, who: Principal, habit_id: str, req: HabitUpd
             raise Conflict(ErrorCode.HABIT_NAME_TAKEN, f"you already have a habit named '{fields['name']}'")
         return [(HABIT_UPDATE, payload)]
 
-    await log.record(rt, who, build)
+    await record.record(rt, who, build)
     return await get_habit(rt, who, habit_id, today)
 
 
 async def delete_habit(rt: Runtime, who: Principal, habit_id: str) -> None:
-    async def build(conn: AsyncConnection) -> list[log.EventSpec]:
+    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         habit = await _find(conn, who, habit_id)
         return [(HABIT_DELETE, {"habit_id": habit.id})]
 
-    await log.record(rt, who, build)
+    await record.record(rt, who, build)
 
 
 def _check_day(day: date, today: date) -> None:
@@ -226,23 +205,22 @@ async def complete(rt: Runtime, who: Principal, habit_id: str, req: CompleteRequ
     day = req.date or today
     _check_day(day, today)
 
-    async def build(conn: AsyncConnection) -> list[log.EventSpec]:
+    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         habit = await _find(conn, who, habit_id)
         payload: dict[str, Any] = {"habit_id": habit.id, "date": day.isoformat()}
         try:
-            note = validate_note(req.note)
             if req.skip:
-                payload |= {"skip": True, "note": note}
+                payload |= {"skip": True, "note": req.note}  # the note was cleaned by the request model
             else:
                 value = req.value if req.value is not None else (None if habit.is_measurable else 1.0)
                 if value is None:
                     raise DomainError(f"'{habit.name}' is measurable: give a value")
-                payload |= {"value": validate_value(habit, value), "note": note}
+                payload |= {"value": validate_value(habit, value), "note": req.note}
         except DomainError as exc:
             raise Invalid(ErrorCode.INVALID_CHECKIN, str(exc)) from None
         return [(CHECKIN_SET, payload)]
 
-    await log.record(rt, who, build)
+    await record.record(rt, who, build)
     return await get_habit(rt, who, habit_id, today)
 
 
@@ -250,9 +228,9 @@ async def uncomplete(rt: Runtime, who: Principal, habit_id: str, day: date | Non
     the_day = day or today
     _check_day(the_day, today)
 
-    async def build(conn: AsyncConnection) -> list[log.EventSpec]:
+    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         habit = await _find(conn, who, habit_id)
         return [(CHECKIN_CLEAR, {"habit_id": habit.id, "date": the_day.isoformat()})]
 
-    await log.record(rt, who, build)
+    await record.record(rt, who, build)
     return await get_habit(rt, who, habit_id, today)

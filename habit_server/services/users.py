@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -16,12 +16,16 @@ from habit_server.db.models import CHECKINS, DEVICES, EVENT_WIRE_COLUMNS, EVENTS
 from habit_server.runtime import Runtime
 from habit_server.services.errors import Forbidden, NotFound, Unauthorized
 from habit_server.services.principal import Principal
+from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.fields import HABIT_FIELD_TABLE
+from sync_protocol.domain.view import checkin_view
 from sync_protocol.wire.auth import Role, UserPublic, UserUpdate
 from sync_protocol.wire.errors import ErrorCode
 
 log = logging.getLogger("habit_server.users")
 
 U = USERS
+_EVENT_KEYS = [c.name for c in EVENT_WIRE_COLUMNS]
 _PUBLIC = (U.c.id, U.c.username, U.c.email, U.c.nickname, U.c.role, U.c.disabled, U.c.created_at)
 
 
@@ -60,9 +64,9 @@ async def update_me(rt: Runtime, who: Principal, change: UserUpdate) -> UserPubl
 
     values: dict[str, Any] = {}
     if change.email is not None:
-        values["email"] = change.email.strip()
+        values["email"] = change.email
     if change.nickname is not None:
-        values["nickname"] = change.nickname.strip()
+        values["nickname"] = change.nickname
     if change.password is not None:
         check_policy(change.password, who.username)
         async with rt.engine.connect() as conn:
@@ -86,9 +90,15 @@ async def delete_me(rt: Runtime, who: Principal) -> None:
     log.info("user %s deleted their account", who.user_id)
 
 
+def _stored_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field of a habit row as the JSON value it holds."""
+    return {f.name: f.from_column(row[f.name]) for f in HABIT_FIELD_TABLE}
+
+
 async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
-    """Everything the server holds about the user, as JSON-ready data (GDPR access)."""
-    H, C, E, D = HABITS, CHECKINS, EVENTS, DEVICES
+    """Everything the server holds about the user, as JSON-ready data (GDPR access): the profile,
+    devices, live habits (every field as stored, with their check-ins) and the event log."""
+    H, C, D = HABITS, CHECKINS, DEVICES
     async with rt.engine.connect() as conn:
         user = await _one(conn, who.user_id)
         devices = (
@@ -99,7 +109,8 @@ async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
             )
         ).mappings()
         device_list = [{**d, "id": str(d["id"])} for d in devices]
-        habits = (await conn.execute(select(H).where(H.c.user_id == who.user_id).order_by(H.c.id))).mappings().all()
+        live = (H.c.user_id == who.user_id, H.c.created.is_(True), H.c.deleted.is_(False))
+        habits = (await conn.execute(select(H).where(*live).order_by(H.c.id))).mappings().all()
         checkins = (
             await conn.execute(
                 select(C.c.habit_id, C.c.date, C.c.value, C.c.skipped, C.c.note)
@@ -107,29 +118,28 @@ async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
                 .order_by(C.c.habit_id, C.c.date)
             )
         ).all()
-        events = (
-            await conn.execute(select(*EVENT_WIRE_COLUMNS).where(E.c.user_id == who.user_id).order_by(E.c.server_seq))
-        ).mappings()
-        event_list = [{**e, "payload": json.loads(e["payload"])} for e in events]
     if user is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
+    events = [
+        {**dict(zip(_EVENT_KEYS, row, strict=True)), "payload": json.loads(row[-1])}
+        for row in await rt.log.page(who.user_id, 0, None)
+    ]
     by_habit: dict[str, list[dict[str, Any]]] = {}
     for hid, day, value, skipped, note in checkins:
-        by_habit.setdefault(hid, []).append({"date": day, "value": value, "skipped": bool(skipped), "note": note})
+        by_habit.setdefault(hid, []).append(checkin_view(CheckIn(date.fromisoformat(day), value, bool(skipped), note)))
     habit_list = [
         {
-            **{k: v for k, v in h.items() if k not in ("user_id", "stamps", "created", "tags")},
-            "tags": json.loads(h["tags"]),
+            "id": h["id"],
+            **{f.name: f.from_column(h[f.name]) for f in HABIT_FIELD_TABLE},
             "checkins": by_habit.get(h["id"], []),
         }
         for h in habits
-        if h["created"] and not h["deleted"]
     ]
     return {
         "user": user.model_dump(mode="json"),
         "devices": device_list,
         "habits": habit_list,
-        "events": event_list,
+        "events": events,
     }
 
 

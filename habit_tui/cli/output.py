@@ -1,33 +1,52 @@
-"""One output path: JSON for scripts, rich tables for people, errors to stderr."""
+"""The one output path of every command: JSON for scripts, or text and tables for people.
+
+A command hands :func:`output` its result twice: as JSON-ready data (built only for ``--json``)
+and as what a person reads (tables: :mod:`habit_tui.cli.tables`). User text (names,
+notes, tags) always goes in as :class:`rich.text.Text`, never as markup: a habit called
+``[red]x`` is printed as typed. Results go to stdout; errors go to stderr (``main``).
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from habit_tui.settings import Settings
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+Human = str | Callable[["Console"], None]
+"""A line to print, or a function that prints on a console."""
 
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def console(stderr: bool = False) -> Console:
+def output(settings: Settings, *, as_json: bool, data: Callable[[], Any], human: Human) -> None:
+    """Print a command's result: ``data()`` as JSON with ``--json``, else ``human``."""
+    if as_json:
+        emit_json(data())
+    elif isinstance(human, str):
+        sys.stdout.write(human + "\n")
+    else:
+        human(console(settings))
+
+
+def console(settings: Settings, *, stderr: bool = False) -> Console:
+    """A console on stdout (or stderr): the terminal's width, or ``COLUMNS`` (120) when piped."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
     return Console(
         file=stream,
-        width=None if interactive else int(os.environ.get("COLUMNS", "120")),
+        width=None if interactive else settings.columns,
         highlight=False,
         soft_wrap=not interactive,
+        markup=False,
+        emoji=False,
     )
-
-
-def say(message: str) -> None:
-    """A short confirmation for people (stdout)."""
-    sys.stdout.write(message + "\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from habit_tui.errors import NotFoundError
+from habit_tui.services.checkins import CheckinOutcome
+from habit_tui.services.context import Session
 from habit_tui.services.views import habit_rows
-from habit_tui.store.repository import Store
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.stats import HabitStats, analyze_rows
@@ -31,35 +31,28 @@ class Board:
     """How many archived habits exist (shown or not)."""
 
 
-def load_board(store: Store, today: date, first: date, last: date, *, include_archived: bool = False) -> Board:
+def load_board(s: Session, first: date, last: date, *, include_archived: bool = False) -> Board:
     """Every habit (archived ones too if asked) with its stats and the check-ins from ``first`` to ``last``.
 
     Stats come from :func:`habit_rows`, so they are read from the store's per-day cache when fresh.
     """
-    every = habit_rows(store, today, include_archived=True)
+    every = habit_rows(s, include_archived=True)
     shown = every if include_archived else [r for r in every if not r.habit.archived]
-    cells = store.checkins_between(first, last)
+    cells = s.store.checkins_between(first, last)
     rows = [BoardRow(r.habit, r.stats, cells.get(r.habit.id, {})) for r in shown]
-    return Board(today, first, last, rows, sum(1 for r in every if r.habit.archived))
+    return Board(s.today, first, last, rows, sum(1 for r in every if r.habit.archived))
 
 
-def load_row(store: Store, habit_id: str, today: date, first: date, last: date) -> BoardRow | None:
+def load_row(s: Session, habit_id: str, first: date, last: date) -> BoardRow | None:
     """One habit's row (after a change to it); None if the habit is gone."""
-    habit = store.habit(habit_id)
+    habit = s.store.habit(habit_id)
     if habit is None:
         return None
-    stats = analyze_rows(habit, store.day_rows(habit_id).get(habit_id, []), today)
-    return BoardRow(habit, stats, store.checkins_between(first, last, habit_id).get(habit_id, {}))
+    stats = analyze_rows(habit, s.store.day_rows(habit_id).get(habit_id, []), s.today)
+    return BoardRow(habit, stats, s.store.checkins_between(first, last, habit_id).get(habit_id, {}))
 
 
-def habit_names(store: Store) -> dict[str, str]:
-    """Every habit's name (archived ones too) by id, for checking a new name is free."""
-    return {h.id: h.name for h in store.habits(include_archived=True)}
-
-
-def current_habit(store: Store, habit_id: str) -> Habit:
-    """The habit as stored now (a screen's copy may be stale); NotFoundError if it is gone."""
-    habit = store.habit(habit_id)
-    if habit is None:
-        raise NotFoundError("that habit no longer exists (deleted elsewhere?)")
-    return habit
+def row_after(s: Session, outcome: CheckinOutcome, first: date, last: date) -> BoardRow:
+    """The row of the habit a check-in just changed, with the stats the change computed."""
+    hid = outcome.habit.id
+    return BoardRow(outcome.habit, outcome.stats, s.store.checkins_between(first, last, hid).get(hid, {}))

@@ -10,17 +10,18 @@ from typing import Any
 
 from habit_tui.errors import HabitError
 from habit_tui.services import transfer_formats as fmt
-from habit_tui.services.habits import checkin_payload
-from habit_tui.store.repository import Store
+from habit_tui.services.context import Session
 from sync_protocol.domain import events as ev
 from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.events import habit_from_fields, habit_to_fields
+from sync_protocol.domain.fields import habit_from_fields, habit_to_fields
 from sync_protocol.domain.ids import is_uuid, uuid7
+from sync_protocol.domain.view import checkin_view
 
 Progress = Callable[[int, int], None]
 
 
-def export_habits(store: Store) -> list[dict[str, Any]]:
+def export_habits(s: Session) -> list[dict[str, Any]]:
+    store = s.store
     checkins = store.all_checkins()
     out = []
     for h in store.habits(include_archived=True):
@@ -28,17 +29,14 @@ def export_habits(store: Store) -> list[dict[str, Any]]:
             {
                 "id": h.id,
                 **habit_to_fields(h),
-                "checkins": [
-                    {"date": c.date.isoformat(), "value": c.value, "skipped": c.skipped, "note": c.note}
-                    for c in checkins.get(h.id, [])
-                ],
+                "checkins": [checkin_view(c) for c in checkins.get(h.id, [])],
             }
         )
     return out
 
 
-def export_text(store: Store, format_: str) -> str:
-    habits = export_habits(store)
+def export_text(s: Session, format_: str) -> str:
+    habits = export_habits(s)
     if format_ == "json":
         return fmt.dump_json(habits, datetime.now().astimezone().isoformat(timespec="seconds"))
     if format_ == "csv":
@@ -73,12 +71,13 @@ class ImportResult:
     checkins: int
 
 
-def import_file(store: Store, path: Path, today: date, progress: Progress | None = None) -> ImportResult:
+def import_file(s: Session, path: Path, progress: Progress | None = None) -> ImportResult:
     """Import a file in one transaction: on any error nothing is changed.
 
     A habit in the file joins an existing one with the same id or (case-insensitively) the same
     name, so importing the same file twice changes nothing the second time.
     """
+    store, today = s.store, s.today
     kind, items = read_import(path)
     total = sum(len(i.checkins) for i in items) + len(items)
     done = created = merged = written = 0
@@ -108,7 +107,7 @@ def import_file(store: Store, path: Path, today: date, progress: Progress | None
             done += 1
             for c in item.checkins:
                 if current.get(c.date) != c:
-                    store.record(ev.CHECKIN_SET, checkin_payload(hid, c))
+                    store.record(ev.CHECKIN_SET, ev.checkin_payload(hid, c))
                     written += 1
                 done += 1
                 if progress is not None and done % 500 == 0:

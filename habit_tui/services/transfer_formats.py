@@ -11,14 +11,14 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from habit_tui.errors import HabitError
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.errors import DomainError
-from sync_protocol.domain.events import HABIT_FIELDS, check_field
+from sync_protocol.domain.fields import HABIT_FIELDS, check_field
+from sync_protocol.domain.view import checkin_from_view
 
 EXPORT_FORMAT = "habit-export"
 EXPORT_VERSION = 1
@@ -324,19 +324,9 @@ def _fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _checkin(day: Any, value: Any, skipped: Any, note: Any, where: str) -> CheckIn:
     try:
-        parsed = date.fromisoformat(day) if isinstance(day, str) and len(day) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise HabitError(f"{where}: bad date {day!r} (expected YYYY-MM-DD)")
-    if not isinstance(skipped, bool):
-        raise HabitError(f"{where}: 'skipped' must be true or false")
-    bad_value = isinstance(value, bool) or not isinstance(value, int | float) or not (0 <= value <= 1e9)
-    if not skipped and bad_value:
-        raise HabitError(f"{where}: value must be a number of 0 or more")
-    if not isinstance(note, str) or len(note) > 1000:
-        raise HabitError(f"{where}: a note must be text of at most 1000 characters")
-    return CheckIn(parsed, None if skipped else float(value), bool(skipped), note)
+        return checkin_from_view(day, value, skipped, note)
+    except DomainError as exc:
+        raise HabitError(f"{where}: {exc}") from None
 
 
 def _int(raw: str | None, default: int) -> int:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from habit_tui.store.repository import Store
+from habit_tui.services.context import Session
 from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.events import habit_to_fields
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.stats import (
     STATS_VERSION,
@@ -20,22 +18,21 @@ from sync_protocol.domain.stats import (
     stats_from_json,
     stats_to_json,
 )
+from sync_protocol.domain.view import checkin_view, habit_view
 
 
-@dataclass(frozen=True, slots=True)
-class HabitRow:
+class HabitRow(NamedTuple):
     habit: Habit
     stats: HabitStats
 
 
-def habit_rows(
-    store: Store, today: date, *, include_archived: bool = False, risk_days: int | None = None
-) -> list[HabitRow]:
+def habit_rows(s: Session, *, include_archived: bool = False, risk_days: int | None = None) -> list[HabitRow]:
     """Every habit with its stats as of ``today``.
 
     Stats are cached per habit and day in the store (dropped whenever an event touches the
     habit), so a list after a single check-in recomputes one habit, not all of them.
     """
+    store, today = s.store, s.today
     habits = store.habits(include_archived=include_archived)
     if risk_days is not None:
         rows = store.day_rows()
@@ -53,32 +50,16 @@ def habit_rows(
     return [HabitRow(h, stats_from_json(json.loads(cached.get(h.id) or fresh[h.id]))) for h in habits]
 
 
+def habit_row(s: Session, habit: Habit) -> HabitRow:
+    """One habit with its stats as of today."""
+    return HabitRow(habit, analyze_rows(habit, s.store.day_rows(habit.id).get(habit.id, ()), s.today))
+
+
 def row_json(row: HabitRow) -> dict[str, Any]:
-    h, s = row.habit, row.stats
-    return {
-        "id": h.id,
-        **habit_to_fields(h),
-        "done_today": s.done_today,
-        "skipped_today": s.skipped_today,
-        "due_today": s.due_today,
-        "at_risk": s.at_risk,
-        "today_value": s.today_value,
-        "current_streak": s.current_streak,
-        "best_streak": s.best_streak,
-        "streak_unit": _streak_unit(h),
-        "score": round(s.score, 6),
-        "completion_rate": None if s.completion_rate is None else round(s.completion_rate, 6),
-        "total_done": s.total_done,
-        "last_done": s.last_done.isoformat() if s.last_done else None,
-    }
+    return habit_view(row.habit, row.stats)
 
 
-def _streak_unit(h: Habit) -> str:
-    return {"w": "weeks", "mo": "months", "d": "days"}.get(h.schedule.unit, "periods")
-
-
-@dataclass(frozen=True, slots=True)
-class HabitDetail:
+class HabitDetail(NamedTuple):
     habit: Habit
     stats: HabitStats
     checkins: list[CheckIn]
@@ -86,19 +67,17 @@ class HabitDetail:
     score_series: list[tuple[date, float]]
 
 
-def habit_detail(store: Store, habit: Habit, today: date) -> HabitDetail:
-    checkins = store.checkins(habit.id)
+def habit_detail(s: Session, habit: Habit) -> HabitDetail:
+    checkins = s.store.checkins(habit.id)
     periods: list[PeriodResult] = []
     series: list[tuple[date, float]] = []
-    stats = analyze(habit, checkins, today, series=series, periods_out=periods)
+    stats = analyze(habit, checkins, s.today, series=series, periods_out=periods)
     return HabitDetail(habit, stats, checkins, periods, series)
 
 
 def detail_json(d: HabitDetail) -> dict[str, Any]:
     out = row_json(HabitRow(d.habit, d.stats))
-    out["checkins"] = [
-        {"date": c.date.isoformat(), "value": c.value, "skipped": c.skipped, "note": c.note} for c in d.checkins
-    ]
+    out["checkins"] = [checkin_view(c) for c in d.checkins]
     return out
 
 
@@ -122,21 +101,21 @@ def rate_by(d: HabitDetail, unit: str, count: int, today: date) -> list[tuple[da
 
 
 def today_json(row: HabitRow) -> dict[str, Any]:
-    h, s = row.habit, row.stats
+    h, st = row.habit, row.stats
     return {
         "id": h.id,
         "name": h.name,
         "kind": h.kind.value,
         "schedule": str(h.schedule),
-        "due": s.due_today,
-        "done": s.done_today,
-        "skipped": s.skipped_today,
-        "value": s.today_value,
+        "due": st.due_today,
+        "done": st.done_today,
+        "skipped": st.skipped_today,
+        "value": st.today_value,
         "target": h.target if h.is_measurable else None,
         "unit": h.unit,
-        "needed_this_period": s.needed_this_period,
-        "current_streak": s.current_streak,
-        "at_risk": s.at_risk,
+        "needed_this_period": st.needed_this_period,
+        "current_streak": st.current_streak,
+        "at_risk": st.at_risk,
     }
 
 
@@ -155,7 +134,7 @@ def stats_json(rows: list[HabitRow], today: date) -> dict[str, Any]:
         "average_score": round(sum(r.stats.score for r in active) / len(active), 6) if active else 0.0,
         "average_completion_rate": round(sum(rates) / len(rates), 6) if rates else None,
         "longest_current_streak": (
-            {"name": best.habit.name, "streak": best.stats.current_streak, "unit": _streak_unit(best.habit)}
+            {"name": best.habit.name, "streak": best.stats.current_streak, "unit": best.habit.schedule.unit.plural}
             if best and best.stats.current_streak
             else None
         ),

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 from habit_tui.errors import StoreError
 from habit_tui.store.migrations import LATEST, current_version, migrate
-
-
-def busy_timeout() -> float:
-    """Seconds a writer waits for another one to finish (``HABIT_LOCK_TIMEOUT``, default 5)."""
-    try:
-        return max(0.0, float(os.environ.get("HABIT_LOCK_TIMEOUT", "5")))
-    except ValueError:
-        return 5.0
 
 
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -34,14 +25,14 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"database error in {path}: {exc}")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the database at ``path``."""
+def connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at ``path``; a writer waits ``lock_timeout`` s."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the data directory {path.parent}: {exc.strerror}") from None
     try:
-        conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=lock_timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
     try:

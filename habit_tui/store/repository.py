@@ -2,14 +2,15 @@
 
 Every change goes through :meth:`Store.record`, which writes the event to the outbox and
 applies it to the materialised tables in the same transaction; events from other devices go
-through :meth:`Store.apply` with the same merge rule (``sync_protocol.domain.merge``).
+through :meth:`Store.apply` / :meth:`Store.apply_many`. Applying is an adapter around the one
+merge planner (``sync_protocol.domain.merge.plan``): read the snapshot it needs, write its plan.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 from functools import cached_property
@@ -17,29 +18,41 @@ from pathlib import Path
 from typing import Any
 
 from habit_tui.errors import StoreError
-from habit_tui.store.db import busy_timeout, connect, explain
+from habit_tui.store.db import connect, explain
 from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.events import Event, Stamp
-from sync_protocol.domain.habit import Habit, HabitKind, TargetType
+from sync_protocol.domain.events import Event
+from sync_protocol.domain.fields import HABIT_FIELDS, habit_from_row
+from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.ids import hlc_observe, hlc_tick, now_ms, uuid7
-from sync_protocol.domain.merge import effect_of, wins
-from sync_protocol.domain.schedule import Schedule
+from sync_protocol.domain.merge import (
+    Needs,
+    Plan,
+    Slot,
+    Snapshot,
+    StoredHabit,
+    effects,
+    needs,
+    plan,
+    stamps_from_column,
+)
 from sync_protocol.domain.stats import DayRow
 
-_HABIT_COLUMNS = (
-    "id, name, description, kind, unit, target, target_type, schedule, tags, color, position, archived, start_date"
-)
+_HABIT_COLUMNS = ", ".join(("id", *HABIT_FIELDS))
+_EVENT_COLUMNS = "event_id, device_id, device_seq, hlc, kind, schema, payload"
+_CHUNK = 400
+"""Keys per ``IN (...)`` query (SQLite allows a few thousand bound values at most)."""
 
 
 class Store:
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:
         self.conn = conn
         self.path = path
+        self.lock_timeout = lock_timeout
         self._in_write = False
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        return cls(connect(path), path)
+    def open(cls, path: Path, lock_timeout: float = 5.0) -> Store:
+        return cls(connect(path, lock_timeout), path, lock_timeout)
 
     def close(self) -> None:
         self.conn.close()
@@ -99,88 +112,101 @@ class Store:
         """Make a local event and apply it, atomically. The caller may wrap several in ``write()``."""
         with self.write():
             seq = int(self.meta("device_seq", "0")) + 1
-            clock = int(self.meta("hlc", "0"))
-            hlc = hlc_tick(clock, now_ms())
+            hlc = hlc_tick(int(self.meta("hlc", "0")), now_ms())
             event = Event(uuid7(), self.device_id, seq, hlc, kind, payload)
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('device_seq', ?)", (str(seq),))
-            self._apply(event, local=True)
+            self._apply([event], local=True)
         return event
 
     def apply(self, event: Event) -> bool:
         """Apply an event from another device; False if it was already here."""
-        with self.write():
-            return self._apply(event, local=False)
+        return bool(self.apply_many([event]))
 
-    def _apply(self, ev: Event, *, local: bool) -> bool:
+    def apply_many(self, events: Sequence[Event]) -> list[Event]:
+        """Apply events from other devices in one transaction; returns the ones that were new here."""
+        with self.write():
+            return self._apply(events, local=False)
+
+    def _apply(self, events: Iterable[Event], *, local: bool) -> list[Event]:
+        fresh = [ev for ev in events if self._keep(ev, local)]
+        if not fresh:
+            return fresh
+        # A local event's stamp was just ticked past the clock (record); remote ones advance it.
+        clock = int(self.meta("hlc", "0"))
+        for ev in fresh:
+            clock = ev.hlc if local else hlc_observe(clock, ev.hlc)
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('hlc', ?)", (str(clock),))
+        effs = effects(fresh)
+        if effs:
+            self._write_plan(plan(effs, self._snapshot(needs(effs))))
+        return fresh
+
+    def _keep(self, ev: Event, local: bool) -> bool:
+        """Store the event unless it is already here (then it was applied before)."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO events (event_id, device_id, device_seq, hlc, kind, schema, payload, local)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}, local) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (ev.event_id, ev.device_id, ev.device_seq, ev.hlc, ev.kind, ev.schema, _dumps(ev.payload), int(local)),
         )
-        if cur.rowcount == 0:
-            return False
-        # A local event's stamp was just ticked past the clock (record); a remote one advances it.
-        clock = ev.hlc if local else hlc_observe(int(self.meta("hlc", "0")), ev.hlc)
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('hlc', ?)", (str(clock),))
-        eff = effect_of(ev)
-        if eff is None:
-            return True
-        hid = eff.habit_id
-        self.conn.execute("DELETE FROM stats_cache WHERE habit_id = ?", (hid,))
-        row = self.conn.execute("SELECT stamps, deleted FROM habits WHERE id = ?", (hid,)).fetchone()
-        if row is None:
-            self.conn.execute("INSERT INTO habits (id) VALUES (?)", (hid,))
-            stamps: dict[str, list[Any]] = {}
-            deleted = False
-        else:
-            stamps = json.loads(row[0])
-            deleted = bool(row[1])
-        if deleted:
-            return True
-        if eff.deletes:
-            self.conn.execute("UPDATE habits SET deleted = 1 WHERE id = ?", (hid,))
-            self.conn.execute("DELETE FROM checkins WHERE habit_id = ?", (hid,))
-            return True
-        if eff.creates:
-            self.conn.execute("UPDATE habits SET created = 1 WHERE id = ?", (hid,))
-        changed: dict[str, Any] = {}
-        for name, value in eff.fields.items():
-            old = stamps.get(name)
-            if wins(ev.stamp, _stamp(old) if old else None):
-                stamps[name] = list(ev.stamp)
-                changed[name] = _column_value(name, value)
-        if changed:
-            assignments = ", ".join(f"{name} = ?" for name in changed)
-            self.conn.execute(
-                f"UPDATE habits SET {assignments}, stamps = ? WHERE id = ?",  # noqa: S608 - names from HABIT_FIELDS
-                (*changed.values(), _dumps(stamps), hid),
+        return cur.rowcount > 0
+
+    def _snapshot(self, need: Needs) -> Snapshot:
+        habits: dict[str, StoredHabit] = {}
+        for ids in _chunks(need.habit_ids):
+            marks = ", ".join("?" * len(ids))
+            rows = self.conn.execute(
+                f"SELECT id, created, deleted, stamps FROM habits WHERE id IN ({marks})",  # noqa: S608
+                ids,
             )
-        if eff.checkin is not None and eff.checkin_date is not None:
-            old_c = self.conn.execute(
-                "SELECT hlc, device_id, event_id FROM checkins WHERE habit_id = ? AND date = ?",
-                (hid, eff.checkin_date),
-            ).fetchone()
-            if wins(ev.stamp, _stamp(old_c) if old_c else None):
-                c = eff.checkin
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO checkins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        hid,
-                        eff.checkin_date,
-                        date.fromisoformat(eff.checkin_date).toordinal(),
-                        c.value,
-                        int(c.skipped),
-                        c.note,
-                        int(c.cleared),
-                        *ev.stamp,
-                    ),
+            for hid, created, deleted, stamps in rows:
+                habits[hid] = StoredHabit(bool(created), bool(deleted), stamps_from_column(stamps))
+        checkins: dict[Slot, tuple[int, str, str]] = {}
+        for slots in _chunks(need.slots):
+            pairs = ", ".join("(?, ?)" for _ in slots)
+            where = f"(habit_id, date) IN (VALUES {pairs})"
+            rows = self.conn.execute(
+                f"SELECT habit_id, date, hlc, device_id, event_id FROM checkins WHERE {where}",  # noqa: S608
+                [part for slot in slots for part in slot],
+            )
+            for hid, day, hlc, device, event_id in rows:
+                checkins[(hid, day)] = (int(hlc), device, event_id)
+        return Snapshot(habits, checkins)
+
+    def _write_plan(self, p: Plan) -> None:
+        c = self.conn
+        c.executemany("DELETE FROM stats_cache WHERE habit_id = ?", [(hid,) for hid in p.touched])
+        c.executemany("DELETE FROM checkins WHERE habit_id = ?", [(hid,) for hid in p.purge])
+        for h in p.habits:
+            names = [*h.columns, "created", "deleted", "stamps"]
+            values = [*h.columns.values(), h.created, h.deleted, h.stamps]
+            if h.insert:
+                marks = ", ".join("?" * (len(names) + 1))
+                c.execute(f"INSERT INTO habits (id, {', '.join(names)}) VALUES ({marks})", (h.habit_id, *values))  # noqa: S608
+            else:
+                sets = ", ".join(f"{name} = ?" for name in names)
+                c.execute(f"UPDATE habits SET {sets} WHERE id = ?", (*values, h.habit_id))  # noqa: S608
+        c.executemany(
+            "INSERT OR REPLACE INTO checkins"
+            " (habit_id, date, day, value, skipped, note, cleared, hlc, device_id, event_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    w.habit_id,
+                    w.date,
+                    date.fromisoformat(w.date).toordinal(),
+                    w.slot.value,
+                    w.slot.skipped,
+                    w.slot.note,
+                    w.slot.cleared,
+                    *w.stamp,
                 )
-        return True
+                for w in p.checkins
+            ],
+        )
 
     def outbox(self, limit: int = 500) -> list[Event]:
         with self.reading():
             rows = self.conn.execute(
-                "SELECT event_id, device_id, device_seq, hlc, kind, schema, payload FROM events"
+                f"SELECT {_EVENT_COLUMNS} FROM events"  # noqa: S608
                 " WHERE local = 1 AND pushed = 0 ORDER BY device_seq LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -190,7 +216,7 @@ class Store:
         """Every event this replica holds, in the order it would replay them."""
         with self.reading():
             rows = self.conn.execute(
-                "SELECT event_id, device_id, device_seq, hlc, kind, schema, payload FROM events ORDER BY hlc, device_id"
+                f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY hlc, device_id"  # noqa: S608
             ).fetchall()
         return [_event(r) for r in rows]
 
@@ -204,10 +230,17 @@ class Store:
         return [_habit(r) for r in rows]
 
     def habit(self, habit_id: str) -> Habit | None:
+        return self._one("id = ?", habit_id)
+
+    def habit_named(self, name: str) -> Habit | None:
+        """The live habit called exactly ``name`` (names are unique), archived or not."""
+        return self._one("name = ?", name)
+
+    def _one(self, where: str, value: str) -> Habit | None:
         with self.reading():
             row = self.conn.execute(
-                f"SELECT {_HABIT_COLUMNS} FROM habits WHERE id = ? AND created = 1 AND deleted = 0",  # noqa: S608
-                (habit_id,),
+                f"SELECT {_HABIT_COLUMNS} FROM habits WHERE {where} AND created = 1 AND deleted = 0",  # noqa: S608
+                (value,),
             ).fetchone()
         return _habit(row) if row else None
 
@@ -274,13 +307,22 @@ class Store:
         return out
 
     # ----- computed-stats cache --------------------------------------------------
-    def cached_stats(self, day: int, version: int) -> dict[str, str]:
+    def cached_stats(self, day: int, version: int, habit_id: str | None = None) -> dict[str, str]:
         """Stats computed earlier for this day by this algorithm version, per habit (JSON text)."""
+        sql = "SELECT habit_id, data FROM stats_cache WHERE day = ? AND version = ?"
+        args: tuple[object, ...] = (day, version)
+        if habit_id is not None:
+            sql, args = sql + " AND habit_id = ?", (*args, habit_id)
         with self.reading():
-            rows = self.conn.execute(
-                "SELECT habit_id, data FROM stats_cache WHERE day = ? AND version = ?", (day, version)
-            ).fetchall()
+            rows = self.conn.execute(sql, args).fetchall()
         return dict(rows)
+
+    def cache_stats_now(self, day: int, version: int, items: dict[str, str]) -> None:
+        """Store computed stats inside the write transaction that is open (they match what it wrote)."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO stats_cache VALUES (?, ?, ?, ?)",
+            [(hid, day, version, data) for hid, data in items.items()],
+        )
 
     def cache_stats(self, day: int, version: int, items: dict[str, str]) -> None:
         """Best effort: store computed stats unless another writer holds the database right now."""
@@ -300,7 +342,7 @@ class Store:
         except sqlite3.Error:
             pass  # locked or read-only: the numbers were computed anyway
         finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
 
     def is_deleted(self, habit_id: str) -> bool:
         with self.reading():
@@ -313,42 +355,18 @@ class Store:
             return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def _stamp(raw: Any) -> Stamp:
-    return (int(raw[0]), str(raw[1]), str(raw[2]))
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _column_value(name: str, value: Any) -> Any:
-    if name == "tags":
-        return _dumps(list(value))
-    if name == "archived":
-        return int(bool(value))
-    return value
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
 
 
-def _habit(r: tuple[Any, ...]) -> Habit:
-    try:
-        schedule = Schedule.parse(r[7])
-    except ValueError:
-        schedule = Schedule.parse("daily")
-    return Habit(
-        id=r[0],
-        name=r[1],
-        description=r[2],
-        kind=HabitKind(r[3]),
-        unit=r[4],
-        target=float(r[5]),
-        target_type=TargetType(r[6]),
-        schedule=schedule,
-        tags=tuple(json.loads(r[8])),
-        color=r[9],
-        position=int(r[10]),
-        archived=bool(r[11]),
-        start_date=date.fromisoformat(r[12]) if r[12] else date.today(),
-    )
+def _habit(r: Sequence[Any]) -> Habit:
+    """A habit from ``SELECT {_HABIT_COLUMNS}``: the id, then each field by name."""
+    return habit_from_row(r[0], dict(zip(HABIT_FIELDS, r[1:], strict=True)), date.today())
 
 
 def _event(r: tuple[Any, ...]) -> Event:

@@ -16,11 +16,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 
-from habit_tui.config import load_config, save_config
 from habit_tui.errors import HabitError
 from habit_tui.services import habits as svc
-from habit_tui.services.board import current_habit
 from habit_tui.services.context import Session, open_session
+from habit_tui.services.preferences import save_theme
 from habit_tui.tui.backend import Backend
 from habit_tui.tui.messages import (
     ArchiveRequested,
@@ -55,7 +54,7 @@ class HabitApp(App[None]):
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
-        saved = backend.session.config.theme
+        saved = backend.settings.theme
         if saved in self.available_themes:  # an unknown name (a theme of a newer Textual) is ignored
             self.theme = saved
         self._saved_theme = self.theme
@@ -132,7 +131,7 @@ class HabitApp(App[None]):
             self.backend.submit(
                 target,
                 lambda s: HabitChanged(
-                    svc.archive_habit(s.store, current_habit(s.store, habit.id), archived=False),
+                    svc.archive_habit(s, svc.current_habit(s, habit.id), archived=False),
                     f"'{habit.name}' is back on the board",
                 ),
             )
@@ -145,7 +144,7 @@ class HabitApp(App[None]):
             self.backend.submit(
                 target,
                 lambda s: HabitChanged(
-                    svc.archive_habit(s.store, current_habit(s.store, habit.id)),
+                    svc.archive_habit(s, svc.current_habit(s, habit.id)),
                     f"Archived '{habit.name}' (z shows archived habits)",
                 ),
             )
@@ -165,7 +164,7 @@ class HabitApp(App[None]):
             self._leave_detail(habit)
 
             def job(s: Session) -> HabitChanged:
-                svc.delete_habit(s.store, current_habit(s.store, habit.id))
+                svc.delete_habit(s, svc.current_habit(s, habit.id))
                 return HabitChanged(None, f"Deleted '{habit.name}'")
 
             self.backend.submit(self.board, job)
@@ -199,15 +198,11 @@ class HabitApp(App[None]):
             return
         self._saved_theme = name
 
-        def job(_s: Session) -> JobFailed | None:
+        def job(s: Session) -> JobFailed | None:
             try:
-                config = load_config()
-                config.theme = name
-                save_config(config)
+                save_theme(s, name)
             except HabitError as exc:
-                return JobFailed(f"the theme was not saved: {exc}")
-            except OSError as exc:
-                return JobFailed(f"the theme was not saved: {exc.strerror or exc}")
+                return JobFailed(str(exc))
             return None
 
         self.backend.submit(self, job)

@@ -18,11 +18,10 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from habit_tui.config import local_now
 from habit_tui.errors import HabitError
-from habit_tui.services.context import Session
+from habit_tui.services.context import Session, data_version, roll_over
+from habit_tui.settings import Settings
 from habit_tui.tui.messages import DatabaseChanged, JobFailed
-from sync_protocol.domain.checkin import local_day
 from sync_protocol.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class Backend:
 
     def _remember_version(self) -> None:
         try:
-            self._version = self.session.store.data_version()
+            self._version = data_version(self.session)
         except HabitError:
             log.exception("cannot read the database version")
 
@@ -53,7 +52,11 @@ class Backend:
 
     @property
     def path(self) -> str:
-        return str(self.session.store.path)
+        return str(self.session.database)
+
+    @property
+    def settings(self) -> Settings:
+        return self.session.settings
 
     def _run(self, job: Job, habit_id: str | None = None) -> Message | None:
         try:
@@ -86,14 +89,11 @@ class Backend:
 
         def job(session: Session) -> Message | None:
             try:
-                version = session.store.data_version()
+                version = data_version(session)
                 changed = version != self._version
                 self._version = version
-                if not self.fixed_today:
-                    today = local_day(local_now(), session.config.day_start)
-                    if today != session.today:
-                        session.today = today
-                        changed = True
+                if not self.fixed_today and roll_over(session):
+                    changed = True
                 return DatabaseChanged() if changed else None
             finally:
                 self._polling.clear()

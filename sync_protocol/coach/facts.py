@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sync_protocol.domain.checkin import CheckIn, day_credit
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
-from sync_protocol.domain.schedule import ScheduleKind
+from sync_protocol.domain.schedule import ScheduleKind, StreakUnit
 from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze
 
 PATTERN_DAYS = 56
@@ -47,7 +47,7 @@ class HabitFacts:
     reasons: tuple[Reason, ...]
     current_streak: int
     best_streak: int
-    streak_unit: str
+    streak_unit: StreakUnit
     done_today: bool
     needed_this_period: int
     period_end: date

@@ -8,20 +8,19 @@ personal best, not one a day.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.schedule import StreakUnit
 from sync_protocol.domain.stats import HabitStats, analyze
-from sync_protocol.report.text import streak_text
 
-STREAK_MARKS: dict[str, tuple[int, ...]] = {
-    "d": (7, 30, 100, 365),
-    "w": (4, 12, 26, 52),
-    "mo": (3, 6, 12),
-    "x": (7, 30, 100, 365),
+STREAK_MARKS: dict[StreakUnit, tuple[int, ...]] = {
+    StreakUnit.DAYS: (7, 30, 100, 365),
+    StreakUnit.WEEKS: (4, 12, 26, 52),
+    StreakUnit.MONTHS: (3, 6, 12),
+    StreakUnit.TIMES: (7, 30, 100, 365),
 }
 MIN_RECORD = 3
 """A previous best shorter than this is not a record worth beating out loud."""
@@ -29,8 +28,7 @@ MIN_RECORD = 3
 MilestoneKind = Literal["first_checkin", "streak", "personal_best"]
 
 
-@dataclass(frozen=True, slots=True)
-class StreakState:
+class StreakState(NamedTuple):
     total_done: int
     current_streak: int
     best_streak: int
@@ -38,12 +36,11 @@ class StreakState:
     """The longest run that ended before the current one."""
 
 
-@dataclass(frozen=True, slots=True)
-class Milestone:
+class Milestone(NamedTuple):
     kind: MilestoneKind
     habit: str
     length: int
-    unit: str
+    unit: StreakUnit
     previous: int = 0
 
     @property
@@ -52,12 +49,10 @@ class Milestone:
             case "first_checkin":
                 return f"First check-in for {self.habit}: every streak starts with one."
             case "streak":
-                return (
-                    f"{self.habit}: {streak_text(self.length, self.unit)} in a row{_flourish(self.length, self.unit)}"
-                )
+                return f"{self.habit}: {self.unit.text(self.length)} in a row{_flourish(self.length, self.unit)}"
             case "personal_best":
                 return (
-                    f"{self.habit}: new personal best, {streak_text(self.length, self.unit)} in a row "
+                    f"{self.habit}: new personal best, {self.unit.text(self.length)} in a row "
                     f"(the old one was {self.previous})."
                 )
 
@@ -90,16 +85,19 @@ def stats_milestone(habit: Habit, before: HabitStats, after: HabitStats) -> Mile
 
 
 def milestone(before: StreakState, after: StreakState, *, habit: str, unit: str) -> Milestone | None:
-    """The one milestone a change from ``before`` to ``after`` reaches, the most notable first."""
+    """The one milestone a change from ``before`` to ``after`` reaches, the most notable first.
+
+    ``unit`` is a :class:`StreakUnit` value (``d``, ``w``, ``mo``, ``x``)."""
+    streak_unit = StreakUnit(unit)
     if after.current_streak > before.current_streak:
-        crossed = [m for m in STREAK_MARKS.get(unit, ()) if before.current_streak < m <= after.current_streak]
+        crossed = [m for m in STREAK_MARKS[streak_unit] if before.current_streak < m <= after.current_streak]
         if crossed:
-            return Milestone("streak", habit, crossed[-1], unit)
+            return Milestone("streak", habit, crossed[-1], streak_unit)
         record = after.previous_record
         if record >= MIN_RECORD and before.current_streak <= record < after.current_streak:
-            return Milestone("personal_best", habit, after.current_streak, unit, previous=record)
+            return Milestone("personal_best", habit, after.current_streak, streak_unit, previous=record)
     if before.total_done == 0 and after.total_done > 0:
-        return Milestone("first_checkin", habit, after.current_streak, unit)
+        return Milestone("first_checkin", habit, after.current_streak, streak_unit)
     return None
 
 
@@ -118,9 +116,9 @@ def checkin_milestone(
 _DAY_FLOURISH = {7: ": a full week.", 30: ": a month without a gap.", 100: ": triple digits.", 365: ": a whole year."}
 
 
-def _flourish(length: int, unit: str) -> str:
-    if unit == "d":
+def _flourish(length: int, unit: StreakUnit) -> str:
+    if unit is StreakUnit.DAYS:
         return _DAY_FLOURISH.get(length, ".")
-    if (unit, length) in (("w", 52), ("mo", 12)):
+    if (unit, length) in ((StreakUnit.WEEKS, 52), (StreakUnit.MONTHS, 12)):
         return ": a whole year."
     return "."

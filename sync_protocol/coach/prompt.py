@@ -12,7 +12,6 @@ import re
 
 from sync_protocol.coach.facts import HabitFacts
 from sync_protocol.domain.habit import HabitKind, format_number
-from sync_protocol.report.text import streak_text
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNIT = re.compile(r"^[^\W\d_]{1,12}( [^\W\d_]{1,12})?$")
@@ -39,11 +38,10 @@ def facts_text(f: HabitFacts) -> str:
     ]
     if f.current_streak:
         lines.append(
-            f"Current streak: {streak_text(f.current_streak, f.streak_unit)}"
-            f" (best ever: {streak_text(f.best_streak, f.streak_unit)})."
+            f"Current streak: {f.streak_unit.text(f.current_streak)} (best ever: {f.streak_unit.text(f.best_streak)})."
         )
     else:
-        lines.append(f"No current streak (best ever: {streak_text(f.best_streak, f.streak_unit)}).")
+        lines.append(f"No current streak (best ever: {f.streak_unit.text(f.best_streak)}).")
     if "streak_ends" in f.reasons:
         when = "by the end of today" if f.days_left == 1 else f"within the next {f.days_left} days"
         lines.append(f"The streak breaks unless it is done {_times(f.needed_this_period)} {when}.")

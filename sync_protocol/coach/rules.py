@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sync_protocol.coach.facts import HabitFacts
 from sync_protocol.domain.habit import HabitKind, format_number
-from sync_protocol.report.text import streak_text
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKEND = frozenset({5, 6})
@@ -23,14 +22,8 @@ def rule_advice(f: HabitFacts) -> str:
     return " ".join(parts)
 
 
-def streak_phrase(length: int, unit: str) -> str:
-    """``12-day streak``, ``3-week streak``, ``streak of 4``."""
-    word = {"d": "day", "w": "week", "mo": "month"}.get(unit)
-    return f"{length}-{word} streak" if word else f"streak of {length}"
-
-
 def _why(f: HabitFacts) -> str:
-    streak = streak_phrase(f.current_streak, f.streak_unit)
+    streak = f.streak_unit.phrase(f.current_streak)
     if "streak_ends" in f.reasons:
         if f.days_left == 1 and f.needed_this_period == 1:
             return f"Your {streak} ends tonight unless you {_do(f)} today."
@@ -39,7 +32,7 @@ def _why(f: HabitFacts) -> str:
         return f"To keep your {streak} you need to {_do(f)} {more} {by}."
     if f.last_done is None:
         return f"You have not completed this since you started it {_ago((f.today - f.start).days)}."
-    best = f" (your best streak was {streak_text(f.best_streak, f.streak_unit)})" if f.best_streak >= 3 else ""
+    best = f" (your best streak was {f.streak_unit.text(f.best_streak)})" if f.best_streak >= 3 else ""
     return f"It has been {f.days_since_done} days since you last completed it{best}."
 
 

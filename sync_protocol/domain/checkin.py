@@ -8,8 +8,10 @@ from datetime import date, datetime, time, timedelta
 
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
+from sync_protocol.domain.text import TextRule
 
-MAX_NOTE = 1000
+NOTE = TextRule("a note", 1000, multiline=True)
+"""The rule of a check-in's note (the only user text of a check-in)."""
 MAX_VALUE = 1e9
 
 
@@ -45,22 +47,25 @@ def parse_day_start(text: str) -> time:
     return value
 
 
-def validate_value(habit: Habit, value: float) -> float:
-    if not math.isfinite(value):
+def check_amount(value: object) -> float:
+    """A check-in's value: a finite number from 0 to 1e9."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise DomainError("the value must be a number")
     if value < 0:
         raise DomainError("the value cannot be negative")
-    if value > MAX_VALUE:
+    if value > MAX_VALUE:  # also an int too large for a float
         raise DomainError("the value is too large")
-    if habit.kind is HabitKind.YES_NO and value != 1:
-        raise DomainError(f"'{habit.name}' is a yes/no habit; it takes no value")
+    if not math.isfinite(value):
+        raise DomainError("the value must be a number")
     return float(value)
 
 
-def validate_note(note: str) -> str:
-    if len(note) > MAX_NOTE:
-        raise DomainError(f"a note can have at most {MAX_NOTE} characters")
-    return note.strip()
+def validate_value(habit: Habit, value: float) -> float:
+    """The value of a check-in a person makes on ``habit`` (a yes/no habit takes only 1)."""
+    amount = check_amount(value)
+    if habit.kind is HabitKind.YES_NO and amount != 1:
+        raise DomainError(f"'{habit.name}' is a yes/no habit; it takes no value")
+    return amount
 
 
 def day_credit(habit: Habit, checkin: CheckIn) -> float:

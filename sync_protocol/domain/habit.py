@@ -1,20 +1,15 @@
-"""Habits: yes/no or measurable, with a schedule and display attributes."""
+"""Habits: yes/no or measurable, with a schedule and display attributes.
+
+What each field may hold, and how it is written, is in :mod:`sync_protocol.domain.fields`.
+"""
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.schedule import Schedule
-
-MAX_NAME = 80
-MAX_DESCRIPTION = 2000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_COLOR = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z_]{3,20})$")
 
 
 class HabitKind(StrEnum):
@@ -60,56 +55,3 @@ def format_number(value: float) -> str:
     if value == int(value):
         return str(int(value))
     return f"{value:g}"
-
-
-def validate_name(name: str) -> str:
-    clean = " ".join(name.split())
-    if not clean:
-        raise DomainError("a habit name cannot be empty")
-    if len(clean) > MAX_NAME:
-        raise DomainError(f"a habit name can have at most {MAX_NAME} characters")
-    if _CONTROL.search(clean):
-        raise DomainError("a habit name cannot contain control characters")
-    return clean
-
-
-def validate_description(text: str) -> str:
-    if len(text) > MAX_DESCRIPTION:
-        raise DomainError(f"a description can have at most {MAX_DESCRIPTION} characters")
-    return text.strip()
-
-
-def validate_target(target: float) -> float:
-    if not math.isfinite(target) or target < 0:
-        raise DomainError("the target must be a number of 0 or more")
-    if target > 1e9:
-        raise DomainError("the target is too large")
-    return float(target)
-
-
-def validate_unit(unit: str) -> str:
-    clean = unit.strip()
-    if len(clean) > 20 or _CONTROL.search(clean):
-        raise DomainError("a unit is at most 20 printable characters")
-    return clean
-
-
-def parse_tags(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    items = text.split(",") if isinstance(text, str) else list(text)
-    out: list[str] = []
-    for raw in items:
-        tag = raw.strip().lower()
-        if not tag:
-            continue
-        if len(tag) > 30 or _CONTROL.search(tag) or "," in tag:
-            raise DomainError(f"bad tag '{raw.strip()}': tags are at most 30 characters, no commas")
-        if tag not in out:
-            out.append(tag)
-    return tuple(out)
-
-
-def validate_color(color: str) -> str:
-    clean = color.strip()
-    if clean and not _COLOR.match(clean):
-        raise DomainError(f"bad colour '{color}': use #rrggbb or a colour name like 'green'")
-    return clean

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from sync_protocol.domain.errors import DomainError
 
@@ -28,8 +29,51 @@ class ScheduleKind(StrEnum):
     EVERY = "every"
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
+class StreakUnit(StrEnum):
+    """What a streak of a schedule counts, and every way it is worded (``unit`` in JSON is the value)."""
+
+    DAYS = "d"
+    WEEKS = "w"
+    MONTHS = "mo"
+    TIMES = "x"
+    """Due occasions of a weekday or interval schedule."""
+
+    @property
+    def singular(self) -> str:
+        return _WORDS[self][0]
+
+    @property
+    def plural(self) -> str:
+        return _WORDS[self][1]
+
+    def text(self, length: int) -> str:
+        """``54 days``, ``1 week``, ``4 times``."""
+        return f"{length} {self.singular if length == 1 else self.plural}"
+
+    def short(self, length: int) -> str:
+        """``54 d``, ``3 wk``, ``4 ×``: for narrow table columns."""
+        return f"{length} {_WORDS[self][2]}"
+
+    def compact(self, length: int) -> str:
+        """``54d``, ``3w``, ``2mo``, ``4``: for a terminal column."""
+        return f"{length}{'' if self is StreakUnit.TIMES else self.value}"
+
+    def phrase(self, length: int) -> str:
+        """``12-day streak``, ``3-week streak``, ``streak of 4``."""
+        if self is StreakUnit.TIMES:
+            return f"streak of {length}"
+        return f"{length}-{self.singular} streak"
+
+
+_WORDS: dict[StreakUnit, tuple[str, str, str]] = {
+    StreakUnit.DAYS: ("day", "days", "d"),
+    StreakUnit.WEEKS: ("week", "weeks", "wk"),
+    StreakUnit.MONTHS: ("month", "months", "mo"),
+    StreakUnit.TIMES: ("time", "times", "×"),
+}
+
+
+class Period(NamedTuple):
     """A stretch of days from ``start`` to ``end`` (both included) that must hold ``target`` completions."""
 
     start: date
@@ -129,17 +173,17 @@ class Schedule:
                 return 1 / self.count
 
     @property
-    def unit(self) -> str:
-        """Short unit a streak of this schedule is counted in."""
+    def unit(self) -> StreakUnit:
+        """What a streak of this schedule counts."""
         match self.kind:
             case ScheduleKind.PER_WEEK:
-                return "w"
+                return StreakUnit.WEEKS
             case ScheduleKind.PER_MONTH:
-                return "mo"
+                return StreakUnit.MONTHS
             case ScheduleKind.DAILY:
-                return "d"
+                return StreakUnit.DAYS
             case _:
-                return "x"
+                return StreakUnit.TIMES
 
     # ----- periods ------------------------------------------------------------
     def period_of(self, day: date, anchor: date) -> Period:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sync_protocol.domain.checkin import CheckIn, value_credit
 from sync_protocol.domain.habit import Habit
@@ -55,8 +55,7 @@ class HabitStats:
     """The longest streak that ended before the current one began."""
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodResult:
+class PeriodResult(NamedTuple):
     period: Period
     state: PeriodState
     completions: int

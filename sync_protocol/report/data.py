@@ -24,7 +24,7 @@ from typing import Any
 from sync_protocol.domain.checkin import CheckIn, day_credit
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.habit import Habit
-from sync_protocol.domain.schedule import Period, ScheduleKind
+from sync_protocol.domain.schedule import Period, ScheduleKind, StreakUnit
 from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze
 from sync_protocol.report.period import PeriodKind, ReportPeriod
 
@@ -50,7 +50,7 @@ class Mark(StrEnum):
 class StreakRef:
     habit: str
     length: int
-    unit: str
+    unit: StreakUnit
 
     def to_json(self) -> dict[str, Any]:
         return {"habit": self.habit, "length": self.length, "unit": self.unit}
@@ -60,7 +60,7 @@ class StreakRef:
 class BrokenStreak:
     habit: str
     length: int
-    unit: str
+    unit: StreakUnit
     on: date
 
     def to_json(self) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class HabitRow:
     previous_rate: float | None
     current_streak: int
     best_streak: int
-    streak_unit: str
+    streak_unit: StreakUnit
     score: float
     score_change: float
     marks: tuple[Mark, ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sync_protocol.report.data import Report
-from sync_protocol.report.text import percent, points, short_date, streak_text
+from sync_protocol.report.text import percent, points, short_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ def highlights(report: Report) -> list[Highlight]:
     rated = [r for r in report.habits if r.rate is not None]
     if rated:
         steady = max(rated, key=lambda r: (r.rate or 0.0, r.current_streak, r.score))
-        extra = f", streak {streak_text(steady.current_streak, steady.streak_unit)}" if steady.current_streak else ""
+        extra = f", streak {steady.streak_unit.text(steady.current_streak)}" if steady.current_streak else ""
         out.append(Highlight("Most consistent", f"{steady.name}: {percent(steady.rate)}{extra}"))
     gains = [(r.rate - r.previous_rate, r) for r in rated if r.rate is not None and r.previous_rate is not None]
     gains = [g for g in gains if g[0] >= 0.005]

@@ -17,7 +17,7 @@ from sync_protocol.report.data import Report
 from sync_protocol.report.highlights import highlights
 from sync_protocol.report.period import span_text
 from sync_protocol.report.table import habit_table, mark_legend
-from sync_protocol.report.text import percent, points, short_date, signed, streak_text
+from sync_protocol.report.text import percent, points, short_date, signed
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -123,7 +123,7 @@ def _cards(pdf: FPDF, report: Report, y: float) -> float:
         ("On target", f"{s.habits_completed} of {s.habits_total}", ("habits met every goal", theme.MUTED)),
         (
             "Longest streak",
-            streak_text(top.length, top.unit) if top else "–",
+            top.unit.text(top.length) if top else "–",
             (top.habit if top else "no streak running", theme.MUTED),
         ),
     ]
@@ -163,7 +163,7 @@ def _broken(pdf: FPDF, report: Report, y: float) -> float:
         theme.use(pdf, 8, color=theme.MUTED)
         pdf.cell(h=4.2, text=f"none this {report.kind}.")
         return y + 4.5
-    shown = [f"{b.habit} ({streak_text(b.length, b.unit)}, {short_date(b.on)})" for b in broken[:MAX_BROKEN]]
+    shown = [f"{b.habit} ({b.unit.text(b.length)}, {short_date(b.on)})" for b in broken[:MAX_BROKEN]]
     text = " · ".join(shown)
     if len(broken) > MAX_BROKEN:
         text += f" · and {len(broken) - MAX_BROKEN} shorter"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sync_protocol.report import theme
 from sync_protocol.report.data import HabitRow, Mark, Report
-from sync_protocol.report.text import WEEKDAY_SHORT, percent, signed, streak_short
+from sync_protocol.report.text import WEEKDAY_SHORT, percent, signed
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -132,7 +132,7 @@ def _row(pdf: FPDF, row: HabitRow, cols: list[Column], y: float, *, zebra: bool)
             case "streak" | "best":
                 length = row.current_streak if col.key == "streak" else row.best_streak
                 theme.use(pdf, 8.5, color=theme.INK if length else theme.FAINT)
-                _text(pdf, x, y + 3.3, inner, streak_short(length, row.streak_unit))
+                _text(pdf, x, y + 3.3, inner, row.streak_unit.short(length))
             case "score":
                 theme.use(pdf, 8.5)
                 _text(pdf, x, top, inner, percent(row.score))

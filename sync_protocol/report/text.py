@@ -6,8 +6,6 @@ from datetime import date
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_UNITS = {"d": ("day", "days"), "w": ("week", "weeks"), "mo": ("month", "months"), "x": ("time", "times")}
-_SHORT_UNITS = {"d": "d", "w": "wk", "mo": "mo", "x": "×"}
 
 
 def percent(rate: float | None) -> str:
@@ -35,17 +33,6 @@ def signed(number: int) -> str:
     if number < 0:
         return f"−{-number}"
     return "±0"
-
-
-def streak_text(length: int, unit: str) -> str:
-    """``54 days``, ``1 week``, ``4 times``."""
-    one, many = _UNITS.get(unit, ("time", "times"))
-    return f"{length} {one if length == 1 else many}"
-
-
-def streak_short(length: int, unit: str) -> str:
-    """``54 d``, ``3 wk``, ``4 ×``: for narrow table columns."""
-    return f"{length} {_SHORT_UNITS.get(unit, '×')}"
 
 
 def short_date(day: date) -> str:

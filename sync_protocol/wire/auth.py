@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from sync_protocol.domain.errors import DomainError
+from sync_protocol.domain.text import TextRule, valid_unicode
+from sync_protocol.wire.rules import domain_rule, text_limits
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,39}$"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+NICKNAME = TextRule("a nickname", 80, "NFKC", collapse=True)
+EMAIL = TextRule("an email address", 254)
+DEVICE_NAME = TextRule("a device name", 80, "NFKC", collapse=True)
+
+
+def _password(value: str) -> str:
+    if not valid_unicode(value):
+        raise DomainError("a password must be valid Unicode text")
+    return value
+
+
+Nickname = Annotated[str, domain_rule(NICKNAME.clean), Field(json_schema_extra=text_limits(NICKNAME))]
+Email = Annotated[str, domain_rule(EMAIL.clean), Field(json_schema_extra=text_limits(EMAIL))]
+DeviceName = Annotated[str, domain_rule(DEVICE_NAME.clean), Field(json_schema_extra=text_limits(DEVICE_NAME))]
+Password = Annotated[str, domain_rule(_password), Field(max_length=MAX_PASSWORD)]
 
 
 class Role(StrEnum):
@@ -23,9 +43,9 @@ class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(pattern=USERNAME_PATTERN, description="3-40 letters, digits, '_', '.', '-'.")
-    email: str = Field(default="", max_length=254)
-    nickname: str = Field(default="", max_length=80)
-    password: str = Field(max_length=MAX_PASSWORD, description=f"At least {MIN_PASSWORD} characters.")
+    email: Email = ""
+    nickname: Nickname = ""
+    password: Password = Field(description=f"At least {MIN_PASSWORD} characters.")
 
 
 class UserUpdate(BaseModel):
@@ -33,12 +53,10 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str | None = Field(default=None, max_length=254)
-    nickname: str | None = Field(default=None, max_length=80)
-    password: str | None = Field(
-        default=None, max_length=MAX_PASSWORD, description=f"At least {MIN_PASSWORD} characters."
-    )
-    current_password: str | None = Field(default=None, max_length=MAX_PASSWORD, description="Needed to set password.")
+    email: Email | None = None
+    nickname: Nickname | None = None
+    password: Password | None = Field(default=None, description=f"At least {MIN_PASSWORD} characters.")
+    current_password: Password | None = Field(default=None, description="Needed to set password.")
 
 
 class UserPublic(BaseModel):

@@ -7,9 +7,11 @@ clients branch on ``code`` (stable) and show ``message`` (for people, may change
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sync_protocol.domain.text import valid_unicode
 
 
 class ErrorCode(StrEnum):
@@ -48,11 +50,19 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
 
 
+def utf8_safe(text: str) -> str:
+    """``text`` with every lone surrogate written as its escape (``\\ud800``), so it can always be sent
+    as UTF-8: an error message may quote the text it refuses."""
+    return text if valid_unicode(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class ErrorBody(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     code: ErrorCode = Field(description="Stable machine-readable code; branch on this.")
-    message: str = Field(description="Human-readable explanation; may change between versions.")
+    message: Annotated[str, AfterValidator(utf8_safe)] = Field(
+        description="Human-readable explanation; may change between versions."
+    )
     details: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems, when known.")
 
 

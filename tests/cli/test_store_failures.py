@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from habit_tui.errors import StoreError
+from habit_tui.services import checkins
 from habit_tui.services import habits as svc
-from habit_tui.store.repository import Store
+from habit_tui.services.context import open_session
+from habit_tui.services.habits import HabitDraft
+from habit_tui.settings import load_settings
 from tests.cli.conftest import HABIT, Runner, assert_clean_error
 
 TODAY = date(2026, 11, 24)
@@ -21,14 +24,15 @@ ENV = {"HABIT_NOW": "2026-11-24T09:00:00"}
 
 
 def test_a_read_only_database_refuses_changes_and_keeps_its_data(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "habit.db")
-    habit = svc.add_habit(store, TODAY, "Read")
-    svc.check_in(store, habit, TODAY)
+    s = open_session(tmp_path / "habit.db", TODAY, load_settings({}, home=tmp_path))
+    store = s.store
+    habit = svc.add_habit(s, HabitDraft("Read"))
+    checkins.check_in(s, habit, TODAY)
     store.conn.execute("PRAGMA query_only = ON")  # what SQLite does with a read-only file
     with pytest.raises(StoreError, match="read-only"):
-        svc.add_habit(store, TODAY, "Walk")
+        svc.add_habit(s, HabitDraft("Walk"))
     with pytest.raises(StoreError, match="read-only"):
-        svc.undo(store, habit, TODAY)
+        checkins.clear(s, habit, TODAY)
     assert [h.name for h in store.habits()] == ["Read"]
     assert len(store.checkins(habit.id)) == 1
     assert len(store.outbox()) == 2

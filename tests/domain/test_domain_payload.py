@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from sync_protocol.domain.errors import DomainError
-from sync_protocol.domain.events import Event, check_payload, habit_from_fields, habit_to_fields
+from sync_protocol.domain.events import Event, check_payload, effect_of
+from sync_protocol.domain.fields import habit_from_fields, habit_to_fields
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
 from sync_protocol.domain.ids import is_uuid, uuid7
-from sync_protocol.domain.merge import effect_of
 from sync_protocol.domain.schedule import Schedule
 
 HID = "0190a0b0-0000-7000-8000-000000000001"
@@ -162,3 +162,16 @@ def test_missing_or_invalid_stored_fields_fall_back_to_defaults() -> None:
     assert str(habit.schedule) == "daily"
     assert habit.target == 1.0
     assert habit.start_date == date(2024, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("checkin.set", {"habit_id": HID, "date": "2024-03-01", "value": 10**400}),
+        ("habit.update", {"habit_id": HID, "target": 10**400}),
+        ("habit.update", {"habit_id": HID, "position": 10**400}),
+    ],
+)
+def test_numbers_beyond_any_float_are_malformed_not_a_crash(kind: str, payload: dict[str, Any]) -> None:
+    with pytest.raises(DomainError):
+        check_payload(kind, payload)

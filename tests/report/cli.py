@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.events import habit_to_fields
+from sync_protocol.domain.fields import habit_to_fields
 from sync_protocol.domain.habit import Habit
 from tests.habit_cli import Result, assert_clean_error
 from tests.habit_cli import run_habit as _run

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sync_protocol.domain.fields import HABIT_NAME, habit_from_fields
 from sync_protocol.domain.ids import uuid7
+from sync_protocol.domain.stats import analyze_rows
+from sync_protocol.domain.view import habit_view
 from tests.server.support import Api, Device
 
 
@@ -149,3 +152,17 @@ async def test_cached_lists_are_invalidated_by_every_write(api: Api) -> None:
     r3 = await api.client.get("/api/v1/habits", headers=who.headers)
     assert r3.headers["X-Cache"] == "miss"
     assert {h["name"] for h in r3.json()["items"]} == {"One", "Two"}
+
+
+async def test_habit_answers_are_the_habit_view_with_the_domains_limits(api: Api) -> None:
+    who = await api.account()
+    created = await api.create_habit(who, name="Weekly", frequency="weekly")
+    habit = habit_from_fields(created["id"], created, date.today())
+    assert set(created) == set(habit_view(habit, analyze_rows(habit, [], date.today())))
+    assert (created["schedule"], created["frequency"], created["streak_unit"]) == ("1/week", "weekly", "weeks")
+    listed = (await api.client.get("/api/v1/habits", headers=who.headers)).json()["items"]
+    assert listed == [created]
+    r = await api.client.post("/api/v1/habits", json={"name": "x" * (HABIT_NAME.max_length + 1)}, headers=who.headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_habit"
+    await api.create_habit(who, name="x" * HABIT_NAME.max_length)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import uuid
 from typing import Any
 
+from habit_server.services.pull import pull_json
 from sync_protocol.domain.events import Event
 from sync_protocol.domain.ids import hlc_from_ms, now_ms, uuid7
 from sync_protocol.domain.merge import Replica
 from sync_protocol.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync_protocol.wire.sync import PullResponse
 from tests.server.conftest import SettingsFactory, open_api
 from tests.server.support import Account, Api, Device, fresh_rate_window
 
@@ -238,3 +242,51 @@ async def test_pushes_are_rate_limited_per_user(settings_for: SettingsFactory) -
         assert int(refused.headers["Retry-After"]) >= 1
         assert len(await api.pull_all(ann)) == 3  # refused pushes stored nothing
         assert (await api.push(bob, [Device().checkin(uuid7(), "2026-01-01")])).status_code == 200
+
+
+async def test_the_hand_built_pull_json_is_a_valid_pull_response(api: Api) -> None:
+    """``pull_json`` writes JSON text from the stored rows itself: it must parse as the wire model says."""
+    who = await api.account()
+    dev = Device()
+    hid = uuid7()
+    tricky = 'Ünïcode "quoted" \\ back\\slash ✓ 🏃'
+    events = [
+        dev.create(hid, tricky, description='a "line"\nand \\n a real newline', tags=["straße", "ü"]),
+        dev.checkin(hid, "2026-01-01", value=2.5, note=tricky),
+        dev.event("future.kind", {"habit_id": hid, 'key "with" \\ quotes': {"ünï": [1, 2.5, None, True, "\\u0041"]}}),
+    ]
+    assert [x["status"] for x in (await api.push(who, events)).json()["results"]] == ["ok", "ok", "ok"]
+    body = await pull_json(api.rt, uuid.UUID(who.user_id), 0, 10)
+    page = PullResponse.model_validate_json(body)
+    assert (page.next, page.has_more) == (3, False)
+    assert [e.server_seq for e in page.events] == [1, 2, 3]
+    got = [e.model_dump(mode="json", by_alias=True, exclude={"server_seq"}) for e in page.events]
+    assert got == events
+    assert json.loads(body) == page.model_dump(mode="json", by_alias=True)
+    first = PullResponse.model_validate_json(await pull_json(api.rt, uuid.UUID(who.user_id), 0, 2))
+    assert ([e.server_seq for e in first.events], first.next, first.has_more) == ([1, 2], 2, True)
+
+
+async def test_a_number_too_large_for_a_float_is_that_events_error(api: Api) -> None:
+    who = await api.account()
+    dev = Device()
+    hid = uuid7()
+    events = [
+        dev.create(hid, "Big"),
+        dev.event("checkin.set", {"habit_id": hid, "date": "2026-01-01", "value": 10**400}),
+        dev.event("habit.update", {"habit_id": hid, "target": 10**400}),
+        dev.checkin(hid, "2026-01-02"),
+    ]
+    body = (await api.push(who, events)).json()
+    assert [(x["status"], (x["error"] or {}).get("code")) for x in body["results"]] == [
+        ("ok", None),
+        ("error", "invalid_payload"),
+        ("error", "invalid_payload"),
+        ("ok", None),
+    ]
+    for url, request in (
+        ("/api/v1/habits", {"name": "Huge", "target": 10**400}),
+        (f"/api/v1/habits/{hid}/complete", {"value": 10**400}),
+    ):
+        r = await api.client.post(url, json=request, headers=who.headers)
+        assert r.status_code == 422, r.text

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from habit_tui.store.repository import Store
-from sync_protocol.domain.events import Event, habit_from_fields
+from sync_protocol.domain.events import Event
+from sync_protocol.domain.fields import habit_from_fields
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.ids import hlc_from_ms, now_ms
 from sync_protocol.domain.merge import Replica

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from habit_tui.services import checkins
 from habit_tui.services import habits as svc
 from habit_tui.services.context import Session, open_session
+from habit_tui.services.habits import HabitDraft
 from habit_tui.tui.app import HabitApp, create_app
 
 TODAY = date(2025, 6, 18)  # a Wednesday
@@ -43,21 +45,21 @@ def store_session(db: Path) -> Iterator[Session]:
 
 def seed(s: Session, *, history_days: int = 30) -> None:
     """Three habits with a few weeks of history (deterministic)."""
-    store, start = s.store, TODAY - timedelta(days=history_days)
-    read = svc.add_habit(store, TODAY, "Read", start_date=start, tags="mind", color="blue")
-    water = svc.add_habit(store, TODAY, "Water", target=8, unit="glasses", start_date=start)
-    gym = svc.add_habit(store, TODAY, "Gym", schedule="mon,wed,fri", start_date=start)
-    svc.add_habit(store, TODAY, "Meditate", schedule="3/week", start_date=TODAY - timedelta(days=3))
+    start = TODAY - timedelta(days=history_days)
+    read = svc.add_habit(s, HabitDraft("Read", tags="mind", color="blue"), start_date=start)
+    water = svc.add_habit(s, HabitDraft("Water", target=8, unit="glasses"), start_date=start)
+    gym = svc.add_habit(s, HabitDraft("Gym", schedule="mon,wed,fri"), start_date=start)
+    svc.add_habit(s, HabitDraft("Meditate", schedule="3/week"), start_date=TODAY - timedelta(days=3))
     for back in range(1, history_days + 1):
         day = TODAY - timedelta(days=back)
         if back % 5:
-            svc.check_in(store, read, day, note="a good chapter" if back == 2 else None)
+            checkins.check_in(s, read, day, note="a good chapter" if back == 2 else None)
         if back % 3 == 0:
-            svc.skip(store, water, day)
+            checkins.skip(s, water, day)
         else:
-            svc.check_in(store, water, day, value=float(4 + back % 6))
+            checkins.check_in(s, water, day, value=float(4 + back % 6))
         if gym.schedule.is_due_on(day) and back % 4:
-            svc.check_in(store, gym, day)
+            checkins.check_in(s, gym, day)
 
 
 def app_on(db: Path) -> HabitApp:

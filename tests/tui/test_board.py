@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from habit_tui.services import checkins
 from habit_tui.services.context import Session
 from habit_tui.services.views import habit_rows
 from habit_tui.tui.app import HabitApp
@@ -14,7 +15,7 @@ from tests.tui.conftest import TODAY, app_on, press, running, seed, settle
 
 
 def _names(s: Session) -> list[str]:
-    return [r.habit.name for r in habit_rows(s.store, TODAY)]
+    return [r.habit.name for r in habit_rows(s)]
 
 
 async def test_empty_board_says_how_to_add(db: Path) -> None:
@@ -163,9 +164,8 @@ async def test_other_process_changes_appear(db: Path, store_session: Session) ->
     async with running(db, (100, 30)) as (app, pilot):
         table = app.screen.query_one(BoardGrid)
         assert TODAY not in table.rows_by_id[read.id].cells
-        from habit_tui.services import habits as svc
 
-        svc.check_in(store_session.store, read, TODAY)  # as `habit done Read` would
+        checkins.check_in(store_session, read, TODAY)  # as `habit done Read` would
         await pilot.pause(1.5)  # the app polls data_version every second
         await settle(pilot)
         assert TODAY in table.rows_by_id[read.id].cells

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from habit_tui.services import habits as svc
+from habit_tui.services import checkins
 from habit_tui.services.context import Session
 from habit_tui.tui.screens.board import BoardScreen
 from habit_tui.tui.screens.detail import DetailScreen
@@ -50,7 +50,7 @@ async def test_at_risk_habit_gets_the_built_in_coach_without_ollama(db: Path, st
 
 async def test_habit_not_at_risk_has_nothing_to_coach(db: Path, store_session: Session) -> None:
     seed(store_session)
-    svc.check_in(store_session.store, store_session.store.habits()[0], TODAY)
+    checkins.check_in(store_session, store_session.store.habits()[0], TODAY)
     async with running(db, (100, 40)) as (_app, pilot):
         await press(pilot, "i")
         assert _panel_text(pilot) == NOT_AT_RISK

@@ -9,8 +9,10 @@ import pypdf
 import pytest
 
 from habit_tui.config import Config, load_config, save_config
+from habit_tui.services import checkins
 from habit_tui.services import habits as svc
 from habit_tui.services.context import Session
+from habit_tui.services.habits import HabitDraft
 from habit_tui.tui.app import HabitApp
 from tests.tui.conftest import TODAY, app_on, press, running, seed, settle
 
@@ -54,7 +56,7 @@ async def test_report_that_cannot_be_written_is_an_error_notification(
 
 
 async def test_first_checkin_is_announced_once(db: Path, store_session: Session) -> None:
-    svc.add_habit(store_session.store, TODAY, "Stretch", start_date=TODAY)
+    svc.add_habit(store_session, HabitDraft("Stretch"), start_date=TODAY)
     async with running(db, (100, 30)) as (app, pilot):
         await press(pilot, "space")
         first = "First check-in for Stretch: every streak starts with one."
@@ -66,9 +68,9 @@ async def test_first_checkin_is_announced_once(db: Path, store_session: Session)
 
 
 async def test_seventh_day_in_a_row_is_announced(db: Path, store_session: Session) -> None:
-    habit = svc.add_habit(store_session.store, TODAY, "Walk", start_date=TODAY - timedelta(days=6))
+    habit = svc.add_habit(store_session, HabitDraft("Walk"), start_date=TODAY - timedelta(days=6))
     for back in range(1, 7):
-        svc.check_in(store_session.store, habit, TODAY - timedelta(days=back))
+        checkins.check_in(store_session, habit, TODAY - timedelta(days=back))
     async with running(db, (100, 30)) as (app, pilot):
         await press(pilot, "space")
         assert "Walk: 7 days in a row: a full week." in _notes(app)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from habit_server.api.deps import CurrentUser, RuntimeDep
 from habit_server.services import auth
 from habit_server.services.errors import NotFound
-from sync_protocol.wire.auth import DeviceOut, RefreshRequest, RegisterRequest, TokenResponse, UserPublic
+from sync_protocol.wire.auth import DeviceName, DeviceOut, RefreshRequest, RegisterRequest, TokenResponse, UserPublic
 from sync_protocol.wire.errors import ErrorResponse
 
 router = APIRouter(tags=["auth"])
@@ -30,7 +30,7 @@ async def token(
     request: Request,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=256)],
-    device_name: Annotated[str, Form(max_length=80, description="Shown in the device list.")] = "",
+    device_name: Annotated[DeviceName, Form(description="Shown in the device list.")] = "",
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenResponse:
     """OAuth2 password login: an access token and a refresh token bound to a new device.

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller
-from habit_server.services import log
+from habit_server.services import pull as pull_service
+from habit_server.services import push as push_service
 from sync_protocol.wire.errors import ErrorResponse
 from sync_protocol.wire.sync import (
     STREAM_HINT_EVENT,
@@ -29,7 +30,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}, 422: {
 @router.get("/status", response_model=StatusResponse, responses=ERRORS)
 async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
     """The identity of this user's log and its newest ``server_seq``."""
-    return await log.status(rt, who.user_id)
+    return await pull_service.status(rt, who.user_id)
 
 
 @router.post(
@@ -39,7 +40,7 @@ async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
 )
 async def push(rt: RuntimeDep, caller: SignedCaller, body: PushRequest) -> Response:
     """Store up to 500 events (idempotent by ``event_id``); one result per event, in order."""
-    result = await log.push(rt, caller, body.events)
+    result = await push_service.push(rt, caller, body.events)
     return Response(result.model_dump_json(), media_type="application/json")
 
 
@@ -51,7 +52,7 @@ async def pull(
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> Response:
     """Events after ``after`` in ``server_seq`` order, a page at a time."""
-    return Response(await log.pull_json(rt, who.user_id, after, limit), media_type="application/json")
+    return Response(await pull_service.pull_json(rt, who.user_id, after, limit), media_type="application/json")
 
 
 def _sse(head: int) -> bytes:
@@ -73,14 +74,14 @@ async def stream(rt: RuntimeDep, who: CurrentUser) -> StreamingResponse:
 
     async def events() -> AsyncIterator[bytes]:
         with rt.hub.subscribe(who.key) as queue:
-            yield _sse(await log.head(rt, who.user_id))
+            yield _sse(await pull_service.head(rt, who.user_id))
             while True:
                 try:
                     hint = await asyncio.wait_for(queue.get(), timeout=keepalive)
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
-                yield _sse(hint if hint is not None else await log.head(rt, who.user_id))
+                yield _sse(hint if hint is not None else await pull_service.head(rt, who.user_id))
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -16,9 +16,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from habit_tui.errors import HabitError
+from habit_tui.services import checkins, reporting
 from habit_tui.services import habits as svc
-from habit_tui.services import reporting
-from habit_tui.services.board import Board, BoardRow, current_habit, load_board, load_row
+from habit_tui.services.board import Board, BoardRow, load_board, load_row, row_after
+from habit_tui.services.checkins import Change
 from habit_tui.services.context import Session
 from habit_tui.tui.backend import backend_of
 from habit_tui.tui.messages import (
@@ -36,8 +37,7 @@ from habit_tui.tui.messages import (
 from habit_tui.tui.screens.prompt import PromptScreen
 from habit_tui.tui.widgets.board_grid import MAX_DAYS, BoardGrid, layout
 from habit_tui.tui.widgets.status_line import StatusLine, summary
-from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.habit import Habit, format_number
+from sync_protocol.domain.habit import format_number
 from sync_protocol.report.period import PeriodKind
 
 SHIFT_DAYS = 7
@@ -56,7 +56,7 @@ def report_job(period: str) -> Callable[[Session], ReportWritten | ReportFailed]
     def job(s: Session) -> ReportWritten | ReportFailed:
         kind: PeriodKind = "month" if period == "month" else "week"
         try:
-            path, pages = reporting.write_report(s.store, s.today, kind)
+            path, pages = reporting.write_report(s, kind)
         except HabitError as exc:
             return ReportFailed(str(exc))
         except OSError as exc:  # e.g. the working directory was removed
@@ -72,7 +72,7 @@ def board_job(days_back: int, *, include_archived: bool) -> Callable[[Session], 
     def job(s: Session) -> BoardLoaded:
         last = s.today - timedelta(days=days_back)
         first = last - timedelta(days=MAX_DAYS - 1)
-        return BoardLoaded(load_board(s.store, s.today, first, last, include_archived=include_archived))
+        return BoardLoaded(load_board(s, first, last, include_archived=include_archived))
 
     return job
 
@@ -245,35 +245,20 @@ class BoardScreen(Screen[None]):
                 lambda text: self._set_value(row, day, text),
             )
             return
-        if current is not None and not current.skipped:
-            self._write(row, day, None, lambda s, h: svc.undo(s.store, h, day))
-        else:
-            note = current.note if current else ""
-            self._write(row, day, CheckIn(day, 1.0, False, note), lambda s, h: svc.check_in(s.store, h, day))
+        self._write(row, day, Change("toggle"))
 
     def _set_value(self, row: BoardRow, day: date, text: str | None) -> None:
         if text is None:
             return
-        current = row.cells.get(day)
-        if not text:
-            if current is not None:
-                self._write(row, day, None, lambda s, h: svc.undo(s.store, h, day))
-            return
-        value = float(text)
-        note = current.note if current else ""
-        self._write(row, day, CheckIn(day, value, False, note), lambda s, h: svc.check_in(s.store, h, day, value=value))
+        if text:
+            self._write(row, day, Change("done", float(text)))
+        elif day in row.cells:
+            self._write(row, day, Change("clear"))
 
     def action_skip(self) -> None:
         picked = self._selected()
-        if picked is None:
-            return
-        row, day = picked
-        current = row.cells.get(day)
-        if current is not None and current.skipped:
-            self._write(row, day, None, lambda s, h: svc.undo(s.store, h, day))
-        else:
-            note = current.note if current else ""
-            self._write(row, day, CheckIn(day, None, True, note), lambda s, h: svc.skip(s.store, h, day))
+        if picked is not None:
+            self._write(*picked, Change("toggle_skip"))
 
     def action_note(self) -> None:
         picked = self._selected()
@@ -290,7 +275,7 @@ class BoardScreen(Screen[None]):
 
         def save(text: str | None) -> None:
             if text is not None:
-                self._write(row, day, replace(current, note=text), lambda s, h: svc.set_note(s.store, h, day, text))
+                self._write(row, day, Change("note", note=text))
 
         self.app.push_screen(
             PromptScreen(
@@ -301,10 +286,15 @@ class BoardScreen(Screen[None]):
             save,
         )
 
-    def _write(self, row: BoardRow, day: date, new: CheckIn | None, change: Callable[[Session, Habit], object]) -> None:
-        """Show the change at once, then make it on the database thread and redraw the row from the store."""
+    def _write(self, row: BoardRow, day: date, change: Change) -> None:
+        """Show the change at once, then make it on the database thread and redraw the row from what it did."""
         if day > backend_of(self).today:
             self.notify("That day has not happened yet.", severity="warning")
+            return
+        try:
+            new = checkins.next_state(row.habit, day, row.cells.get(day), change)
+        except HabitError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
             return
         cells = dict(row.cells)
         if new is None:
@@ -316,17 +306,14 @@ class BoardScreen(Screen[None]):
         hid = row.habit.id
 
         def job(s: Session) -> RowLoaded:
-            habit = current_habit(s.store, hid)
-            before = s.store.checkins(hid)
-            change(s, habit)
-            reached = reporting.milestone_of_checkin(habit, before, s.store.checkins(hid), s.today)
-            return RowLoaded(hid, load_row(s.store, hid, s.today, first, last), milestone=reached)
+            o = checkins.change_day(s, svc.current_habit(s, hid), day, change)
+            return RowLoaded(hid, row_after(s, o, first, last), milestone=o.milestone)
 
         backend_of(self).submit(self, job, habit_id=hid)
 
     def _reload_row(self, habit_id: str) -> None:
         first, last = self.window()
-        backend_of(self).submit(self, lambda s: RowLoaded(habit_id, load_row(s.store, habit_id, s.today, first, last)))
+        backend_of(self).submit(self, lambda s: RowLoaded(habit_id, load_row(s, habit_id, first, last)))
 
     # ----- time --------------------------------------------------------------
     def action_shift(self, direction: int) -> None:
@@ -384,7 +371,7 @@ class BoardScreen(Screen[None]):
         habit, archived = picked[0].habit, self.show_archived
 
         def job(s: Session) -> HabitChanged | None:
-            moved = svc.move_habit(s.store, current_habit(s.store, habit.id), delta, include_archived=archived)
+            moved = svc.move_habit(s, svc.current_habit(s, habit.id), delta, include_archived=archived)
             return HabitChanged(habit) if moved else None
 
         backend_of(self).submit(self, job)

@@ -12,9 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from habit_tui.errors import NotFoundError
-from habit_tui.services.board import current_habit
+from habit_tui.services.checkins import describe
 from habit_tui.services.context import Session
-from habit_tui.services.habits import describe_checkin
+from habit_tui.services.habits import current_habit
 from habit_tui.services.reporting import habit_facts_for
 from habit_tui.services.views import HabitDetail, habit_detail, rate_by
 from habit_tui.tui.backend import backend_of
@@ -24,7 +24,6 @@ from habit_tui.tui.widgets.heatmap import Heatmap
 from habit_tui.tui.widgets.score_chart import ScoreChart
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.stats import effective_start
-from sync_protocol.report.text import streak_text
 
 RATE_PERIODS = 12
 MAX_NOTES = 100
@@ -65,9 +64,9 @@ def summary_text(d: HabitDetail) -> Text:
     unit = h.schedule.unit
     text.append("\n\n")
     text.append("Current streak ", style="dim")
-    text.append(streak_text(s.current_streak, unit), style="bold")
+    text.append(unit.text(s.current_streak), style="bold")
     text.append("   Best ", style="dim")
-    text.append(streak_text(s.best_streak, unit), style="bold")
+    text.append(unit.text(s.best_streak), style="bold")
     text.append("   Score ", style="dim")
     text.append(f"{s.score:.0%}", style="bold")
     text.append("   Completion ", style="dim")
@@ -86,7 +85,7 @@ def notes_text(d: HabitDetail) -> Text:
     text = Text()
     for c in noted[:MAX_NOTES]:
         text.append(f"{c.date:%a %d %b %Y}  ", style="dim")
-        text.append(f"{describe_checkin(d.habit, c):<12} ", style="cyan" if c.skipped else "green")
+        text.append(f"{describe(d.habit, c):<12} ", style="cyan" if c.skipped else "green")
         text.append(c.note + "\n")
     if len(noted) > MAX_NOTES:
         text.append(f"… and {len(noted) - MAX_NOTES} older notes", style="dim")
@@ -133,15 +132,15 @@ class DetailScreen(Screen[None]):
 
         def job(s: Session) -> DetailLoaded:
             try:
-                habit = current_habit(s.store, hid)
+                habit = current_habit(s, hid)
             except NotFoundError:
                 return DetailLoaded(None, [], [])
-            d = habit_detail(s.store, habit, s.today)
+            d = habit_detail(s, habit)
             return DetailLoaded(
                 d,
                 rate_by(d, "week", RATE_PERIODS, s.today),
                 rate_by(d, "month", RATE_PERIODS, s.today),
-                habit_facts_for(s.store, habit, s.today),
+                habit_facts_for(s, habit),
             )
 
         backend_of(self).submit(self, job)
@@ -159,7 +158,7 @@ class DetailScreen(Screen[None]):
         self.query_one(ScoreChart).set_series(d.score_series)
         self._draw_rates()
         self.query_one("#notes", Static).update(notes_text(d))
-        self.query_one(CoachPanel).show(message.facts, backend_of(self).session.config, archived=d.habit.archived)
+        self.query_one(CoachPanel).show(message.facts, backend_of(self).settings, archived=d.habit.archived)
 
     def on_resize(self) -> None:
         self._draw_rates()

@@ -15,22 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from habit_tui.services import habits as svc
-from habit_tui.services.board import current_habit, habit_names
 from habit_tui.services.context import Session
+from habit_tui.services.habits import HabitDraft
 from habit_tui.tui.backend import backend_of
 from habit_tui.tui.messages import JobFailed
 from habit_tui.tui.screens.prompt import number_error
 from habit_tui.tui.widgets.error_line import ErrorLine
 from sync_protocol.domain.errors import DomainError
-from sync_protocol.domain.habit import (
-    Habit,
-    format_number,
-    parse_tags,
-    validate_color,
-    validate_description,
-    validate_name,
-    validate_unit,
-)
+from sync_protocol.domain.habit import Habit, format_number
 from sync_protocol.domain.schedule import Schedule
 
 COLOURS = ("red", "green", "yellow", "blue", "magenta", "cyan", "purple", "dark_orange", "white")
@@ -57,18 +49,14 @@ class NamesLoaded(Message):
 
 @dataclass(frozen=True, slots=True)
 class Form:
-    """What the form holds, checked; ``errors`` maps a field id to a message."""
+    """What the form holds, checked; ``errors`` maps an error line's id to a message."""
 
-    name: str
-    measurable: bool
-    at_most: bool
-    target: float | None
-    unit: str
-    schedule: str
-    description: str
-    tags: str
-    color: str
+    draft: HabitDraft
     errors: dict[str, str]
+
+
+ERROR_SLOTS = {"target": "goal", "unit": "goal", "kind": "goal", "direction": "goal", "color": "form"}
+"""The error line under which a field's problem shows (the goal's fields share one)."""
 
 
 def colour_options(current: str) -> list[tuple[Text, str]]:
@@ -186,7 +174,7 @@ class EditorScreen(ModalScreen[EditorResult | None]):
         self._show_goal()
         self._preview()
         self.query_one("#name", Input).focus()
-        backend_of(self).submit(self, lambda s: NamesLoaded(habit_names(s.store)))
+        backend_of(self).submit(self, lambda s: NamesLoaded(svc.habit_names(s)))
 
     def on_names_loaded(self, message: NamesLoaded) -> None:
         self.names = message.names
@@ -224,17 +212,7 @@ class EditorScreen(ModalScreen[EditorResult | None]):
             return self.query_one(f"#{field}", Input).value
 
         errors: dict[str, str] = {}
-        name = value("name")
-        try:
-            name = validate_name(name)
-            folded = name.casefold()
-            for hid, other in self.names.items():
-                if other.casefold() == folded and (self.habit is None or hid != self.habit.id):
-                    errors["name"] = f"a habit named '{other}' already exists"
-        except DomainError as exc:
-            errors["name"] = str(exc)
         measurable = self.query_one("#kind", Select).value == MEASURABLE
-        at_most = self.query_one("#direction", Select).value == "at_most"
         target: float | None = None
         if measurable:
             raw = value("target").strip()
@@ -244,36 +222,25 @@ class EditorScreen(ModalScreen[EditorResult | None]):
                 errors["goal"] = problem
             else:
                 target = float(raw)
-            try:
-                validate_unit(value("unit"))
-            except DomainError as exc:
-                errors.setdefault("goal", str(exc))
-        schedule = value("schedule")
-        preview, ok = schedule_preview(schedule)
-        if not ok:
-            errors["schedule"] = preview
-        for field, check in (("description", validate_description), ("tags", parse_tags)):
-            try:
-                check(value(field))
-            except DomainError as exc:
-                errors[field] = str(exc)
-        color = str(self.query_one("#color", Select).value)
-        try:
-            validate_color(color)
-        except DomainError as exc:
-            errors["form"] = str(exc)
-        return Form(
-            name,
-            measurable,
-            at_most,
-            target,
-            value("unit"),
-            schedule,
-            value("description"),
-            value("tags"),
-            color,
-            errors,
+        draft = HabitDraft(
+            name=value("name"),
+            schedule=value("schedule"),
+            target=target,
+            unit=value("unit") if measurable else None,
+            at_most=(self.query_one("#direction", Select).value == "at_most") if measurable else None,
+            description=value("description"),
+            tags=value("tags"),
+            color=str(self.query_one("#color", Select).value),
+            measurable=measurable,
         )
+        values, problems = svc.draft_fields(draft, self.habit)
+        for field, message in problems.items():
+            errors.setdefault(ERROR_SLOTS.get(field, field), message)
+        if "name" in values:
+            taken = svc.name_taken(self.names, values["name"], self.habit.id if self.habit else None)
+            if taken:
+                errors.setdefault("name", taken)
+        return Form(draft, errors)
 
     def _show_errors(self, form: Form, only: set[str] | None = None) -> None:
         for slot in ("name", "goal", "description", "tags", "form"):
@@ -301,36 +268,9 @@ class EditorScreen(ModalScreen[EditorResult | None]):
         habit = self.habit
 
         def job(s: Session) -> Saved:
-            m = form.measurable
             if habit is None:
-                return Saved(
-                    svc.add_habit(
-                        s.store,
-                        s.today,
-                        form.name,
-                        schedule=form.schedule,
-                        target=form.target if m else None,
-                        unit=form.unit if m else "",
-                        at_most=form.at_most if m else False,
-                        description=form.description,
-                        tags=form.tags,
-                        color=form.color,
-                    )
-                )
-            return Saved(
-                svc.edit_habit(
-                    s.store,
-                    current_habit(s.store, habit.id),
-                    name=form.name,
-                    schedule=form.schedule,
-                    target=form.target if m else None,
-                    unit=form.unit if m else None,
-                    at_most=form.at_most if m else None,
-                    description=form.description,
-                    tags=form.tags,
-                    color=form.color,
-                )
-            )
+                return Saved(svc.add_habit(s, form.draft))
+            return Saved(svc.edit_habit(s, svc.current_habit(s, habit.id), form.draft))
 
         backend_of(self).submit(self, job)
 
@@ -357,4 +297,4 @@ class EditorScreen(ModalScreen[EditorResult | None]):
 
 
 def _error_slot(field: str) -> str:
-    return {"target": "goal", "unit": "goal", "direction": "goal"}.get(field, field)
+    return ERROR_SLOTS.get(field, field)

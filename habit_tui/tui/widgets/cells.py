@@ -18,7 +18,6 @@ DAY_WIDTH = 3
 STREAK_WIDTH = 7
 SCORE_WIDTH = 10
 _WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-_STREAK_UNITS = {"d": "d", "w": "w", "mo": "mo"}
 
 PLAIN = Style()
 DIM = Style(dim=True)
@@ -122,8 +121,7 @@ def name_cell(row: BoardRow, width: int) -> Cell:
 
 def streak_cell(row: BoardRow) -> Cell:
     n = row.stats.current_streak
-    unit = _STREAK_UNITS.get(row.habit.schedule.unit, "")
-    return [Segment(f"{n}{unit}".rjust(STREAK_WIDTH - 1) + " ", BOLD if n else DIM)]
+    return [Segment(row.habit.schedule.unit.compact(n).rjust(STREAK_WIDTH - 1) + " ", BOLD if n else DIM)]
 
 
 def score_cell(score: float) -> Cell:

@@ -17,8 +17,8 @@ from rich.text import Text
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from habit_tui.config import Config
 from habit_tui.services.reporting import open_coach
+from habit_tui.settings import Settings
 from habit_tui.tui.messages import CoachAnswered, CoachChunk
 from sync_protocol.coach.advice import Advice
 from sync_protocol.coach.facts import HabitFacts
@@ -65,7 +65,7 @@ class CoachPanel(Static):
         self.streamed = ""
         self.token = 0
 
-    def show(self, facts: HabitFacts | None, config: Config, *, archived: bool = False) -> None:
+    def show(self, facts: HabitFacts | None, settings: Settings, *, archived: bool = False) -> None:
         """Coach this habit (again only if its facts changed since the last time)."""
         if facts is None or facts == self.facts:
             return
@@ -83,7 +83,7 @@ class CoachPanel(Static):
         self.update(Text(ASKING, style="dim italic"))
         token = self.token
         self.run_worker(
-            lambda: self._ask(facts, config, token),
+            lambda: self._ask(facts, settings, token),
             name="coach",
             group="coach",
             thread=True,
@@ -92,7 +92,7 @@ class CoachPanel(Static):
         )
 
     # ----- off the UI thread --------------------------------------------------------------------
-    def _ask(self, facts: HabitFacts, config: Config, token: int) -> None:
+    def _ask(self, facts: HabitFacts, settings: Settings, token: int) -> None:
         """The worker: waits for the coach, and gives up on it as soon as the panel goes away.
 
         The coach itself runs on a daemon thread: a model that is still thinking when the user
@@ -114,13 +114,13 @@ class CoachPanel(Static):
 
         def consult() -> None:
             try:
-                with open_coach(config) as coach:
+                with open_coach(settings) as coach:
                     answers.append(coach.advise(facts, on_chunk=chunk))
             except _Stopped:
                 pass
             except Exception as exc:  # a bad model setting must not cost the user the advice
                 log.exception("the coach failed")
-                answers.append(replace(open_coach(config, rules_only=True).advise(facts), fallback_reason=str(exc)))
+                answers.append(replace(open_coach(settings, rules_only=True).advise(facts), fallback_reason=str(exc)))
             finally:
                 finished.set()
 

@@ -1,4 +1,4 @@
-"""Helpers shared by command modules: opening the session, resolving names and dates."""
+"""Opening a session for one command, and reading the habit and day a command names."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sync_protocol.domain.habit import Habit
 
 @contextmanager
 def session() -> Iterator[Session]:
+    """The store and the settings (resolved once) for the length of a command."""
     s = open_session()
     try:
         yield s
@@ -23,7 +24,7 @@ def session() -> Iterator[Session]:
 
 
 def find(s: Session, name: str, *, include_archived: bool = True) -> Habit:
-    habit = resolve(s.store, name)
+    habit = resolve(s, name)
     if habit.archived and not include_archived:
         raise HabitError(f"'{habit.name}' is archived; bring it back first with: habit unarchive \"{habit.name}\"")
     return habit
@@ -31,14 +32,3 @@ def find(s: Session, name: str, *, include_archived: bool = True) -> Habit:
 
 def day(s: Session, text: str | None) -> date:
     return parse_day(text, s.today)
-
-
-def complete_name(incomplete: str) -> list[str]:
-    """Shell completion of habit names."""
-    try:
-        with session() as s:
-            names = [h.name for h in s.store.habits(include_archived=True)]
-    except Exception:
-        return []
-    folded = incomplete.casefold()
-    return [n for n in names if n.casefold().startswith(folded)]

@@ -1,0 +1,232 @@
+"""The event log through SQLAlchemy Core: SQLite, and on PostgreSQL what is not on the fast path.
+
+A write takes the user's row lock first (on PostgreSQL ``SELECT ... FOR UPDATE``; on SQLite an
+``UPDATE`` of the row, because the first statement of a write must be a write there: it takes
+the database's writer lock at once, where a read could not upgrade its lock later), reads what
+the merge needs under it, then writes the events, the merged rows and the new head in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, cast
+
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from habit_server.db.eventlog.base import (
+    Build,
+    Caller,
+    D,
+    EventLog,
+    EventRow,
+    EventSpec,
+    Keys,
+    LogSnapshot,
+    LogStatus,
+    Recorded,
+    Standing,
+    Writes,
+    checkin_values,
+    event_rows,
+    habit_values,
+)
+from habit_server.db.models import CHECKINS, DEVICES, EVENT_WIRE_COLUMNS, EVENTS, HABITS, USERS
+from sync_protocol.domain.events import Event
+from sync_protocol.domain.ids import hlc_tick, now_ms, uuid7
+from sync_protocol.domain.merge import Snapshot, StoredHabit, effects, needs, stamps_from_column
+
+E, H, C, U, DV = EVENTS, HABITS, CHECKINS, USERS, DEVICES
+
+# What the merge and the duplicate check read, in this order (the raw backend reads the same columns).
+KNOWN_COLUMNS = (E.c.event_id, E.c.server_seq, E.c.device_id, E.c.device_seq, E.c.hlc, E.c.kind)
+HABIT_STATE_COLUMNS = (H.c.id, H.c.created, H.c.deleted, H.c.stamps)
+CHECKIN_STAMP_COLUMNS = (C.c.habit_id, C.c.date, C.c.hlc, C.c.device_id, C.c.event_id)
+
+WHO = (
+    select(U.c.username, U.c.role, U.c.disabled, DV.c.revoked_at)
+    .join(DV, DV.c.user_id == U.c.id)
+    .where(U.c.id == bindparam("user_id"), DV.c.id == bindparam("device_id"))
+)
+"""The caller's account and device (the raw backend runs this statement too)."""
+
+
+def caller_of(row: Sequence[Any] | None) -> Caller | None:
+    """A row of :data:`WHO`."""
+    return None if row is None else Caller(row[0], row[1], bool(row[2]), row[3] is not None)
+
+
+_LOCK_SQLITE = (
+    update(U)
+    .where(U.c.id == bindparam("user_id"))
+    .values(head_seq=U.c.head_seq)
+    .returning(U.c.head_seq, U.c.clock, U.c.disabled)
+)
+_LOCK = select(U.c.head_seq, U.c.clock, U.c.disabled).where(U.c.id == bindparam("user_id")).with_for_update()
+_DEVICE = select(DV.c.revoked_at).where(DV.c.id == bindparam("device_id"), DV.c.user_id == bindparam("user_id"))
+_BUMP_DEVICE = (
+    update(DV)
+    .where(DV.c.id == bindparam("device_id"))
+    .values(event_seq=DV.c.event_seq + bindparam("n"))
+    .returning(DV.c.event_seq)
+)
+_MOVE_HEAD = update(U).where(U.c.id == bindparam("user_id")).values(head_seq=bindparam("head"), clock=bindparam("clk"))
+_KNOWN = select(*KNOWN_COLUMNS).where(
+    E.c.user_id == bindparam("user_id"), E.c.event_id.in_(bindparam("ids", expanding=True))
+)
+_HABITS = select(*HABIT_STATE_COLUMNS).where(
+    H.c.user_id == bindparam("user_id"), H.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def snapshot_of(
+    known: Iterable[Sequence[Any]], habits: Iterable[Sequence[Any]], checkins: Iterable[Sequence[Any]]
+) -> LogSnapshot:
+    """A snapshot from rows of :data:`KNOWN_COLUMNS`, :data:`HABIT_STATE_COLUMNS` and :data:`CHECKIN_STAMP_COLUMNS`."""
+    return LogSnapshot(
+        known={eid: (int(seq), (dev, int(dseq), int(hlc), kind)) for eid, seq, dev, dseq, hlc, kind in known},
+        merge=Snapshot(
+            habits={hid: StoredHabit(bool(c), bool(d), stamps_from_column(s)) for hid, c, d, s in habits},
+            checkins={(hid, day): (int(hlc), dev, eid) for hid, day, hlc, dev, eid in checkins},
+        ),
+    )
+
+
+class LogTx(Protocol):
+    """A log write's reads and writes inside a transaction the caller opened."""
+
+    async def read(self, user_id: uuid.UUID, keys: Keys) -> LogSnapshot: ...
+
+    async def write(self, user_id: uuid.UUID, writes: Writes) -> None: ...
+
+
+class CoreTx:
+    """The log write's statements through SQLAlchemy Core, on any database."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def lock(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Standing | None:
+        """Take the user's row lock; None when the user is gone. With ``device_id``, the standing also
+        tells whether that device exists for this user and is revoked."""
+        stmt = _LOCK_SQLITE if self.conn.dialect.name == "sqlite" else _LOCK
+        row = (await self.conn.execute(stmt, {"user_id": user_id})).first()
+        if row is None:
+            return None
+        if device_id is None:
+            return Standing(int(row[0]), int(row[1]), bool(row[2]))
+        device = (await self.conn.execute(_DEVICE, {"device_id": device_id, "user_id": user_id})).first()
+        revoked = device is not None and device[0] is not None
+        return Standing(int(row[0]), int(row[1]), bool(row[2]), device is not None, revoked)
+
+    async def read(self, user_id: uuid.UUID, keys: Keys) -> LogSnapshot:
+        known: Iterable[Sequence[Any]] = ()
+        habits: Iterable[Sequence[Any]] = ()
+        checkins: Iterable[Sequence[Any]] = ()
+        if keys.event_ids:
+            known = await self.conn.execute(_KNOWN, {"user_id": user_id, "ids": list(keys.event_ids)})
+        if keys.needs.habit_ids:
+            habits = await self.conn.execute(_HABITS, {"user_id": user_id, "ids": keys.needs.habit_ids})
+        if keys.needs.slots:
+            checkins = await self.conn.execute(
+                select(*CHECKIN_STAMP_COLUMNS).where(
+                    C.c.user_id == user_id, tuple_(C.c.habit_id, C.c.date).in_(keys.needs.slots)
+                )
+            )
+        return snapshot_of(known, habits, checkins)
+
+    async def write(self, user_id: uuid.UUID, writes: Writes) -> None:
+        p = writes.plan
+        conn = self.conn
+        if writes.events:
+            received = datetime.now(UTC)
+            rows = [{"user_id": user_id, "received_at": received, **r} for r in event_rows(writes)]
+            await conn.execute(insert(E), rows)
+        if p.purge:
+            await conn.execute(delete(C).where(C.c.user_id == user_id, C.c.habit_id.in_(p.purge)))
+        new_habits = [{"user_id": user_id, "id": h.habit_id, **habit_values(h)} for h in p.habits if h.insert]
+        if new_habits:
+            await conn.execute(insert(H), new_habits)
+        for h in p.habits:
+            if not h.insert:
+                habit = (H.c.user_id == user_id, H.c.id == h.habit_id)
+                await conn.execute(update(H).where(*habit).values(**habit_values(h)))
+        new_checkins = [{"user_id": user_id, **checkin_values(w)} for w in p.checkins if w.insert]
+        for w in p.checkins:
+            if not w.insert:
+                values = checkin_values(w)
+                slot = (C.c.user_id == user_id, C.c.habit_id == values.pop("habit_id"), C.c.date == values.pop("date"))
+                await conn.execute(update(C).where(*slot).values(**values))
+        if new_checkins:
+            await conn.execute(insert(C), new_checkins)
+        await conn.execute(_MOVE_HEAD, {"user_id": user_id, "head": writes.head, "clk": writes.clock})
+
+
+def _stamped(specs: list[EventSpec], device_id: str, last_seq: int, clock: int) -> list[Event]:
+    """The events of ``specs``, numbered up to the device's ``last_seq`` and stamped after ``clock``."""
+    now = now_ms()
+    events = []
+    for seq, (kind, payload) in enumerate(specs, start=last_seq - len(specs) + 1):
+        clock = hlc_tick(clock, now)
+        events.append(Event(uuid7(), device_id, seq, clock, kind, payload))
+    return events
+
+
+class CoreEventLog(EventLog):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID) -> Caller | None:
+        async with self.engine.connect() as conn:
+            return caller_of((await conn.execute(WHO, {"user_id": user_id, "device_id": device_id})).first())
+
+    async def push(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys, decide: Callable[[Standing | None, LogSnapshot], D]
+    ) -> D:
+        async with self.engine.begin() as conn:
+            tx = CoreTx(conn)
+            standing = await tx.lock(user_id, device_id)
+            decision = decide(standing, await tx.read(user_id, keys) if standing is not None else LogSnapshot())
+            if decision.writes is not None:
+                await tx.write(user_id, decision.writes)
+            return decision
+
+    async def merge_tx(self, conn: AsyncConnection) -> LogTx:
+        """The reads and writes of a REST write's merge, on its connection (the raw backend's are faster)."""
+        return CoreTx(conn)
+
+    async def record(self, user_id: uuid.UUID, device_id: uuid.UUID, build: Build) -> Recorded | None:
+        async with self.engine.begin() as conn:
+            standing = await CoreTx(conn).lock(user_id)
+            if standing is None:
+                return None
+            specs = await build(conn)
+            if not specs:
+                return Recorded([], standing.head)
+            row = (await conn.execute(_BUMP_DEVICE, {"device_id": device_id, "n": len(specs)})).first()
+            events = _stamped(specs, str(device_id), int(row[0]) if row else len(specs), standing.clock)
+            effs = effects(events)
+            tx = await self.merge_tx(conn)
+            snap = await tx.read(user_id, Keys((), needs(effs)))
+            writes = Writes.after(standing, events, effs, snap.merge)
+            await tx.write(user_id, writes)
+        return Recorded(events, writes.head)
+
+    async def status(self, user_id: uuid.UUID) -> LogStatus | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(U.c.store_id, U.c.head_seq).where(U.c.id == user_id))).first()
+        return None if row is None else LogStatus(str(row[0]), int(row[1]))
+
+    async def page(self, user_id: uuid.UUID, after: int, limit: int | None) -> list[EventRow]:
+        query = (
+            select(*EVENT_WIRE_COLUMNS)
+            .where(E.c.user_id == user_id, E.c.server_seq > after)
+            .order_by(E.c.server_seq)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return cast("list[EventRow]", rows)

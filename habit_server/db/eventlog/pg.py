@@ -1,0 +1,345 @@
+"""The event log on raw asyncpg connections: the sync push in as few round trips as the merge allows.
+
+A push first tries the *optimistic* way, two statements and no transaction: :data:`PEEK` reads
+the head, the caller's standing and the rows the merge needs in one snapshot; then
+:data:`WRITE_IF_HEAD` writes the events, the check-ins and the new head in one statement
+(data-modifying CTEs over ``unnest`` arrays) that only takes effect if the head is still the
+one read. Every write moves the head under the user's row, so an unchanged head means nothing
+the merge read has changed. When it has (another device of the same user got in first), or the
+batch writes habit rows, the push takes the *locked* way: :class:`PgTx` inside a transaction,
+where one statement (:data:`LOCK_AND_READ`) takes the row lock (``FOR UPDATE``) and reads. Its
+sub-selects see the snapshot taken before the lock was granted, so they are trusted only when
+the head they saw equals the locked row's head; otherwise they are read again.
+
+The authentication of every request (:meth:`PgEventLog.principal`) also skips SQLAlchemy. REST
+writes take the lock through SQLAlchemy (``core``) and merge on the same connection here.
+Column lists are derived from the tables of ``habit_server.db.models``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, TypeVar, cast
+
+from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, String, Table
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from habit_server.db.engine import is_disconnect
+from habit_server.db.eventlog.base import (
+    Caller,
+    D,
+    Keys,
+    LogSnapshot,
+    Standing,
+    Writes,
+    checkin_values,
+    event_rows,
+    habit_values,
+)
+from habit_server.db.eventlog.core import (
+    CHECKIN_STAMP_COLUMNS,
+    HABIT_STATE_COLUMNS,
+    KNOWN_COLUMNS,
+    WHO,
+    CoreEventLog,
+    LogTx,
+    caller_of,
+    snapshot_of,
+)
+from habit_server.db.models import CHECKINS, EVENTS, HABITS
+
+log = logging.getLogger("habit_server.db")
+T = TypeVar("T")
+
+
+class Record(Protocol):
+    """A row as asyncpg returns it."""
+
+    def __getitem__(self, index: int) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class RawConnection(Protocol):
+    """The methods of an asyncpg connection used here (asyncpg ships no type information)."""
+
+    async def fetchrow(self, query: str, *args: Any) -> Record | None: ...
+
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+    async def execute(self, query: str, *args: Any) -> str: ...
+
+    async def executemany(self, command: str, args: Iterable[Sequence[Any]]) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def is_closed(self) -> bool: ...
+
+
+async def raw_connection(conn: AsyncConnection) -> RawConnection:
+    """The asyncpg connection under a SQLAlchemy one (inside the transaction SQLAlchemy opened, if any)."""
+    return cast(RawConnection, (await conn.get_raw_connection()).driver_connection)
+
+
+async def on_raw(engine: AsyncEngine, work: Callable[[RawConnection], Awaitable[T]]) -> T:
+    """Run ``work`` on a pooled connection's raw asyncpg connection.
+
+    The pool does not ping connections before use (a round trip per request), and work done on
+    the raw connection is invisible to SQLAlchemy's disconnect detection; so when the connection
+    turns out to be dead (PostgreSQL restarted: then every pooled one is), the pool is emptied and
+    ``work`` runs once more on a fresh connection. ``work`` must be safe to repeat (a push is:
+    events are idempotent by id).
+    """
+    for attempt in (1, 2):
+        async with engine.connect() as conn:
+            raw = await raw_connection(conn)
+            try:
+                return await work(raw)
+            except Exception as exc:
+                if attempt == 2 or not (is_disconnect(exc) or raw.is_closed()):
+                    raise
+                log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
+                await conn.invalidate()
+                await engine.dispose()
+    raise AssertionError("unreachable")
+
+
+# ----- statements --------------------------------------------------------------------------------
+def _cols(alias: str, columns: Iterable[Column[Any]]) -> str:
+    return ", ".join(f"{alias}.{c.name}" for c in columns)
+
+
+def _array_type(column: Column[Any]) -> str:
+    """The PostgreSQL element type a column's values are sent as in an array."""
+    kind = column.type
+    if isinstance(kind, BigInteger):
+        return "bigint"
+    if isinstance(kind, Integer):
+        return "int"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, String):  # Text too
+        return "text"
+    raise TypeError(f"no array type for column {column.name} ({kind})")
+
+
+def _insert_unnest(table: Table, arrays: Sequence[Column[Any]], first: int, fixed: dict[str, str]) -> str:
+    """``INSERT INTO table (every column) SELECT ...`` from the updated user row ``u`` and one array
+    parameter per column of ``arrays`` (numbered from ``$first``); ``fixed`` gives the other columns."""
+    params = ", ".join(f"${n}::{_array_type(c)}[]" for n, c in enumerate(arrays, start=first))
+    values = ", ".join(fixed.get(c.name, f"t.{c.name}") for c in table.columns)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(c.name for c in table.columns)})"  # noqa: S608 - table columns
+        f" SELECT {values} FROM u, unnest({params}) AS t({', '.join(c.name for c in arrays)})"
+    )
+
+
+def _compiled(stmt: Any, names: Sequence[str]) -> str:
+    """A SQLAlchemy statement as asyncpg text, its parameters ``$1..`` in the order of ``names``."""
+    compiled = stmt.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+    assert list(compiled.positiontup) == list(names), compiled.positiontup
+    return str(compiled)
+
+
+_READS = (
+    f"(SELECT json_agg(json_build_array({_cols('e', KNOWN_COLUMNS)}))"  # noqa: S608 - table columns
+    " FROM events e WHERE e.user_id = $1 AND e.event_id = ANY(:event_ids::text[])),"
+    f" (SELECT json_agg(json_build_array({_cols('h', HABIT_STATE_COLUMNS)}))"
+    " FROM habits h WHERE h.user_id = $1 AND h.id = ANY(:habit_ids::text[])),"
+    f" (SELECT json_agg(json_build_array({_cols('c', CHECKIN_STAMP_COLUMNS)})) FROM checkins c"
+    " JOIN unnest(:slot_habits::text[], :slot_dates::text[]) AS k(habit_id, date)"
+    " ON k.habit_id = c.habit_id AND k.date = c.date WHERE c.user_id = $1)"
+)
+"""Sub-selects of the known events, habit stamps and check-in stamps; ``$1`` is the user."""
+
+
+def _reads(first: int) -> str:
+    """:data:`_READS` with its named markers numbered from ``$first``."""
+    text = _READS
+    for n, name in enumerate((":event_ids", ":habit_ids", ":slot_habits", ":slot_dates"), start=first):
+        text = text.replace(name, f"${n}")
+    return text
+
+
+_STANDING = "u.head_seq, u.clock, u.disabled, d.id IS NOT NULL, d.revoked_at IS NOT NULL,"
+_USER_AND_DEVICE = "FROM users u LEFT JOIN devices d ON d.id = $2 AND d.user_id = u.id WHERE u.id = $1"
+
+LOCK_AND_READ = " ".join(
+    [
+        "SELECT",
+        _STANDING,
+        "(SELECT s.head_seq FROM users s WHERE s.id = $1),",
+        _reads(3),
+        _USER_AND_DEVICE,
+        "FOR UPDATE OF u",
+    ]
+)
+READ = " ".join(["SELECT", _reads(2)])
+PEEK = " ".join(["SELECT", _STANDING, _reads(3), _USER_AND_DEVICE])
+WHO_SQL = _compiled(WHO, ["user_id", "device_id"])
+
+_EVENT_ARRAYS = [c for c in EVENTS.columns if c.name not in ("user_id", "received_at")]
+_CHECKIN_ARRAYS = [c for c in CHECKINS.columns if c.name != "user_id"]
+_CHECKIN_KEY = [c.name for c in CHECKINS.columns if c.primary_key]
+_FIRST_ARRAY = 5  # after $1 user, $2 new head, $3 clock, $4 the head read
+WRITE_IF_HEAD = " ".join(
+    [
+        "WITH u AS (UPDATE users SET head_seq = $2, clock = $3 WHERE id = $1 AND head_seq = $4 RETURNING id),",
+        f"ev AS ({_insert_unnest(EVENTS, _EVENT_ARRAYS, _FIRST_ARRAY, {'user_id': 'u.id', 'received_at': 'now()'})}),",
+        f"ck AS ({_insert_unnest(CHECKINS, _CHECKIN_ARRAYS, _FIRST_ARRAY + len(_EVENT_ARRAYS), {'user_id': 'u.id'})}",
+        f"ON CONFLICT ({', '.join(_CHECKIN_KEY)}) DO UPDATE SET",
+        ", ".join(f"{c.name} = excluded.{c.name}" for c in CHECKINS.columns if not c.primary_key),
+        ") SELECT count(*) FROM u",
+    ]
+)
+INSERT_HABIT = (
+    f"INSERT INTO habits ({', '.join(c.name for c in HABITS.columns)})"  # noqa: S608 - table columns
+    f" VALUES ({', '.join(f'${n}' for n in range(1, len(HABITS.columns) + 1))})"
+)
+STATEMENTS = {
+    "LOCK_AND_READ": LOCK_AND_READ,
+    "READ": READ,
+    "PEEK": PEEK,
+    "WHO_SQL": WHO_SQL,
+    "WRITE_IF_HEAD": WRITE_IF_HEAD,
+    "INSERT_HABIT": INSERT_HABIT,
+}
+"""Every fixed raw statement (the tests check their column lists against the tables)."""
+
+
+def _list(value: Any) -> list[Any]:
+    """A ``json_agg`` result: NULL for no rows; text, or already decoded where SQLAlchemy's asyncpg
+    dialect installed its JSON codec on the connection."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def _snapshot(known: Any, habits: Any, checkins: Any) -> LogSnapshot:
+    return snapshot_of(_list(known), _list(habits), _list(checkins))
+
+
+def _key_args(keys: Keys) -> tuple[Sequence[str], list[str], list[str], list[str]]:
+    slots = keys.needs.slots
+    return keys.event_ids, keys.needs.habit_ids, [s[0] for s in slots], [s[1] for s in slots]
+
+
+def _arrays(rows: Sequence[dict[str, Any]], columns: Sequence[Column[Any]]) -> list[list[Any]]:
+    return [[r[c.name] for r in rows] for c in columns]
+
+
+async def peek(
+    raw: RawConnection, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys
+) -> tuple[Standing | None, LogSnapshot]:
+    """The head, the caller's standing and the rows under ``keys``, in one snapshot and no lock."""
+    row = await raw.fetchrow(PEEK, user_id, device_id, *_key_args(keys))
+    if row is None:
+        return None, LogSnapshot()
+    head, clock, disabled, device_known, revoked, known, habits, checkins = row
+    standing = Standing(int(head), int(clock), bool(disabled), bool(device_known), bool(revoked))
+    return standing, _snapshot(known, habits, checkins)
+
+
+async def write_if_head(raw: RawConnection, user_id: uuid.UUID, writes: Writes) -> bool:
+    """Insert the events, upsert the check-ins and move the head, if the head is still ``writes.base``.
+
+    One statement, so all of it or none of it. Habit rows are not written here (see :class:`PgTx`)."""
+    moved = await raw.fetchval(
+        WRITE_IF_HEAD,
+        user_id,
+        writes.head,
+        writes.clock,
+        writes.base,
+        *_arrays(event_rows(writes), _EVENT_ARRAYS),
+        *_arrays([checkin_values(w) for w in writes.plan.checkins], _CHECKIN_ARRAYS),
+    )
+    return bool(moved)
+
+
+class PgTx:
+    """The log write on a raw asyncpg connection, inside a transaction the caller opened."""
+
+    def __init__(self, raw: RawConnection) -> None:
+        self.raw = raw
+
+    async def read(self, user_id: uuid.UUID, keys: Keys) -> LogSnapshot:
+        row = await self.raw.fetchrow(READ, user_id, *_key_args(keys))
+        assert row is not None
+        return _snapshot(row[0], row[1], row[2])
+
+    async def lock_and_read(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys
+    ) -> tuple[Standing | None, LogSnapshot]:
+        row = await self.raw.fetchrow(LOCK_AND_READ, user_id, device_id, *_key_args(keys))
+        if row is None:
+            return None, LogSnapshot()
+        head, clock, disabled, device_known, revoked, seen_head, known, habits, checkins = row
+        standing = Standing(int(head), int(clock), bool(disabled), bool(device_known), bool(revoked))
+        if seen_head != head:  # a write committed while we waited for the lock: read again under it
+            return standing, await self.read(user_id, keys)
+        return standing, _snapshot(known, habits, checkins)
+
+    async def write(self, user_id: uuid.UUID, writes: Writes) -> None:
+        p = writes.plan
+        if p.purge:
+            await self.raw.execute(
+                "DELETE FROM checkins WHERE user_id = $1 AND habit_id = ANY($2::text[])", user_id, p.purge
+            )
+        new = [{"user_id": user_id, "id": h.habit_id, **habit_values(h)} for h in p.habits if h.insert]
+        if new:
+            await self.raw.executemany(INSERT_HABIT, [tuple(r[c.name] for c in HABITS.columns) for r in new])
+        for h in p.habits:
+            if h.insert:
+                continue
+            values = habit_values(h)
+            assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(values, start=3))
+            await self.raw.execute(
+                f"UPDATE habits SET {assignments} WHERE user_id = $1 AND id = $2",  # noqa: S608 - names are columns
+                user_id,
+                h.habit_id,
+                *values.values(),
+            )
+        if not await write_if_head(self.raw, user_id, writes):
+            raise RuntimeError("the head moved under the user's row lock")
+
+
+class PgEventLog(CoreEventLog):
+    """PostgreSQL: :class:`CoreEventLog` with the push, the caller check and the REST merge on asyncpg."""
+
+    async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID) -> Caller | None:
+        row = await on_raw(self.engine, lambda raw: raw.fetchrow(WHO_SQL, user_id, device_id))
+        return caller_of(None if row is None else tuple(row))
+
+    async def push(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys, decide: Callable[[Standing | None, LogSnapshot], D]
+    ) -> D:
+        """First without a lock (read, then write only if the head has not moved), and under the lock
+        when the head moved meanwhile or the decision writes habit rows."""
+
+        async def work(raw: RawConnection) -> D:
+            decision = decide(*await peek(raw, user_id, device_id, keys))
+            writes = decision.writes
+            if writes is None:
+                return decision
+            if not writes.plan.writes_habits and await write_if_head(raw, user_id, writes):
+                return decision
+            async with raw.transaction():
+                tx = PgTx(raw)
+                decision = decide(*await tx.lock_and_read(user_id, device_id, keys))
+                if decision.writes is not None:
+                    await tx.write(user_id, decision.writes)
+                return decision
+
+        return await on_raw(self.engine, work)
+
+    async def merge_tx(self, conn: AsyncConnection) -> LogTx:
+        # The merge's reads and writes go straight to asyncpg, on the same connection and inside the
+        # transaction SQLAlchemy opened (its statements before this started it).
+        return PgTx(await raw_connection(conn))

@@ -1,0 +1,168 @@
+"""The sync push: store a device's events (idempotent by ``event_id``) and answer each one, in order.
+
+Each event is first checked on its own, with no database (:func:`_screen`): its clock must not
+be more than 24 h ahead, and its payload must be JSON every store can keep (valid Unicode, no
+NUL, finite numbers, keys too) and, for a known kind, follow that kind's rules. An event that
+fails gets its own ``error`` result; the rest of the batch goes on. Then the event log reads the
+user's head, the caller's device and account, the events already stored under these ids and the
+rows the merge needs, in one step, and :func:`_decide` (pure) checks the caller's standing (the
+token was checked by signature only), answers the known ids (``duplicate``, or
+``event_conflict`` when another event is stored under the id) and plans the writes of the new
+events with the domain's merge planner. The log writes them with the new head atomically (see
+``habit_server.db.eventlog``). After the commit one Redis round trip hints the user's streams,
+drops their cached responses and counts the push against the rate limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from habit_server.db.eventlog.base import Keys, LogSnapshot, Standing, Writes
+from habit_server.runtime import Runtime
+from habit_server.services.announce import after_write
+from habit_server.services.auth import check_standing
+from habit_server.services.errors import RateLimited
+from habit_server.services.tokens import AccessClaims
+from sync_protocol.domain.errors import DomainError
+from sync_protocol.domain.events import Effect, Event, decode
+from sync_protocol.domain.ids import hlc_wall_ms, now_ms
+from sync_protocol.domain.merge import Effects, needs
+from sync_protocol.domain.text import check_storable
+from sync_protocol.wire.errors import ErrorBody, ErrorCode
+from sync_protocol.wire.sync import EventIn, PushResponse, PushResult
+from sync_protocol.wire.version import MAX_CLOCK_SKEW_MS
+
+
+class Candidate(NamedTuple):
+    """An event worth storing: its index in the request, itself, and what it writes (None: nothing)."""
+
+    position: int
+    event: Event
+    effect: Effect | None
+
+
+class Screened(NamedTuple):
+    """What the per-event checks made of a push."""
+
+    rejected: dict[int, PushResult]
+    """Results of the events that failed, by index in the request."""
+    candidates: list[Candidate]
+    """The first of each event id that passed."""
+    first: dict[str, int]
+    """Index of each candidate's event id (repeats inside the batch are answered like it)."""
+
+
+class Decision(NamedTuple):
+    """What a push does, decided from the stored rows."""
+
+    head: int
+    """The head it read."""
+    answered: dict[int, PushResult]
+    """Results of the candidates already stored, by index in the request."""
+    fresh: list[Candidate]
+    writes: Writes | None
+    """None when nothing is new."""
+
+
+def _error(event_id: str, code: ErrorCode, message: str) -> PushResult:
+    return PushResult(event_id=event_id, status="error", error=ErrorBody(code=code, message=message))
+
+
+def _screen(incoming: Sequence[EventIn]) -> Screened:
+    now = now_ms()
+    rejected: dict[int, PushResult] = {}
+    first: dict[str, int] = {}
+    candidates: list[Candidate] = []
+    for i, item in enumerate(incoming):
+        ev = item.to_domain()
+        if hlc_wall_ms(ev.hlc) > now + MAX_CLOCK_SKEW_MS:
+            rejected[i] = _error(ev.event_id, ErrorCode.CLOCK_SKEW, "hlc is more than 24 h ahead of the server clock")
+            continue
+        try:
+            effect = decode(ev.kind, ev.payload)  # what check_payload checks, keeping the effect
+            check_storable(ev.payload)
+        except DomainError as exc:
+            rejected[i] = _error(ev.event_id, ErrorCode.INVALID_PAYLOAD, str(exc) or "the payload is not valid")
+            continue
+        if ev.event_id in first:
+            continue  # a repeat inside the batch: answered like the first one, at the end
+        first[ev.event_id] = i
+        candidates.append(Candidate(i, ev, effect))
+    return Screened(rejected, candidates, first)
+
+
+def _effects(candidates: Sequence[Candidate]) -> Effects:
+    return [(c.event.stamp, c.effect) for c in candidates if c.effect is not None]
+
+
+def _decide(candidates: Sequence[Candidate], found: Standing | None, snap: LogSnapshot) -> Decision:
+    """Check the caller's standing, answer the known event ids, and plan the writes of the rest."""
+    standing = check_standing(found if found is not None and found.device_known else None)
+    answered: dict[int, PushResult] = {}
+    fresh: list[Candidate] = []
+    for c in candidates:
+        ev = c.event
+        stored = snap.known.get(ev.event_id)
+        if stored is None:
+            fresh.append(c)
+        elif stored[1] != (ev.device_id, ev.device_seq, ev.hlc, ev.kind):
+            answered[c.position] = _error(
+                ev.event_id, ErrorCode.EVENT_CONFLICT, "another event was stored under this event_id"
+            )
+        else:
+            answered[c.position] = PushResult(event_id=ev.event_id, status="duplicate", server_seq=stored[0])
+    writes = Writes.after(standing, [c.event for c in fresh], _effects(fresh), snap.merge) if fresh else None
+    return Decision(standing.head, answered, fresh, writes)
+
+
+def _results(incoming: Sequence[EventIn], screened: Screened, decision: Decision) -> list[PushResult]:
+    """One result per pushed event, in request order."""
+    by_index = {**screened.rejected, **decision.answered}
+    if decision.writes is not None:
+        for seq, c in enumerate(decision.fresh, start=decision.writes.base + 1):
+            by_index[c.position] = PushResult(event_id=c.event.event_id, status="ok", server_seq=seq)
+    results = []
+    for i, item in enumerate(incoming):
+        result = by_index.get(i)
+        if result is None:  # repeated inside the batch
+            first = by_index[screened.first[item.event_id]]
+            result = (
+                first
+                if first.status == "error"
+                else PushResult(event_id=item.event_id, status="duplicate", server_seq=first.server_seq)
+            )
+        results.append(result)
+    return results
+
+
+def _push_limit(user_key: str) -> str:
+    return f"push:{user_key}"
+
+
+async def _after_push(rt: Runtime, user_key: str, head: int | None) -> None:
+    """Count the push against the push rate limit, in the round trip that announces it (if it wrote)."""
+    limit = rt.settings.pushes_per_minute
+    name = _push_limit(user_key)
+    counters: list[tuple[str, int | None]] = [(rt.limiter.key_for(name), 61)] if limit > 0 else []
+    counts = await after_write(rt, user_key, head, counters)
+    rt.limiter.counted(name, counts[0] if counts else None, limit)
+
+
+async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -> PushResponse:
+    """Store a device's events. The caller's token was checked by signature only: the device and
+    account are checked by the event log, in the statement that reads the user's head."""
+    user_key = str(caller.user_id)
+    retry = rt.limiter.blocked(_push_limit(user_key))
+    if retry is not None:
+        raise RateLimited(retry)
+    screened = _screen(incoming)
+    candidates = screened.candidates
+    keys = Keys([c.event.event_id for c in candidates], needs(_effects(candidates)))
+    decision = await rt.log.push(
+        caller.user_id, caller.device_id, keys, lambda found, snap: _decide(candidates, found, snap)
+    )
+    writes = decision.writes
+    await _after_push(rt, user_key, writes.head if writes is not None else None)
+    head = writes.head if writes is not None else decision.head
+    return PushResponse(results=_results(incoming, screened, decision), head_seq=head)

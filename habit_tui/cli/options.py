@@ -1,0 +1,38 @@
+"""Arguments and options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def complete_name(incomplete: str) -> list[str]:
+    """Shell completion of habit names."""
+    try:
+        from habit_tui.cli.session import session
+        from habit_tui.services.habits import habit_names
+
+        with session() as s:
+            names = list(habit_names(s).values())
+    except Exception:
+        return []
+    folded = incomplete.casefold()
+    return [n for n in names if n.casefold().startswith(folded)]
+
+
+NameArg = Annotated[str, typer.Argument(help="Habit name, unique prefix, or id.", autocompletion=complete_name)]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", "-D", help="YYYY-MM-DD, today, yesterday or -N (days ago). Default: today.")
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", "-n", help="A note for that day.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead (for scripts).")]
+ScheduleOpt = Annotated[
+    str | None,
+    typer.Option("--schedule", "-s", help="daily | mon,wed,fri | 3/week | 10/month | 'every 3 days'"),
+]
+TargetOpt = Annotated[float | None, typer.Option("--target", "-t", help="Measurable goal per day, e.g. 8.")]
+UnitOpt = Annotated[str | None, typer.Option("--unit", "-u", help="Unit of a measurable habit, e.g. glasses.")]
+DescriptionOpt = Annotated[str | None, typer.Option("--description", "-d", help="A longer description.")]
+TagsOpt = Annotated[str | None, typer.Option("--tags", help="Comma-separated tags, e.g. health,morning.")]
+ColorOpt = Annotated[str | None, typer.Option("--color", help="#rrggbb or a colour name.")]

@@ -17,7 +17,7 @@ from typing import Any
 from habit_tui.errors import HabitError
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.errors import DomainError
-from sync_protocol.domain.fields import HABIT_FIELDS, check_field
+from sync_protocol.domain.fields import HABIT_FIELDS, UNIT, check_field
 from sync_protocol.domain.view import checkin_from_view
 
 EXPORT_FORMAT = "habit-export"
@@ -211,7 +211,7 @@ def read_loop(files: LoopFiles) -> list[Imported]:
         if color.startswith("#") and len(color) == 7:
             raw["color"] = color.lower()
         if numerical:
-            raw["unit"] = (row.get("Unit") or "").strip()[:20]
+            raw["unit"] = (row.get("Unit") or "").strip()[: UNIT.max_length]  # Loop allows longer units
             raw["target"] = _float(row.get("Target Value"), 1.0)
             raw["target_type"] = (
                 "at_most" if (row.get("Target Type") or "").strip().upper() == "AT_MOST" else "at_least"

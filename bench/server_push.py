@@ -224,6 +224,22 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not become ready")
 
 
+def start_habit_server(url: str, redis_url: str, prefix: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    """``habit-server`` on ``port`` against the database ``url`` and Redis, ready when this returns."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "HABIT_REDIS_PREFIX": prefix,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "LOG_LEVEL": "warning",
+    }
+    cmd = [sys.executable, "-c", "from habit_server.main import main; main()", "--port", str(port)]
+    proc = subprocess.Popen([*cmd, "--workers", str(workers)], env=env)
+    _wait_ready(f"http://127.0.0.1:{port}", proc)
+    return proc
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
@@ -251,17 +267,7 @@ def main() -> int:
     proc: subprocess.Popen[bytes] | None = None
     try:
         upgrade(url)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "REDIS_URL": rurl,
-            "HABIT_REDIS_PREFIX": prefix,
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "LOG_LEVEL": "warning",
-        }
-        cmd = [sys.executable, "-c", "from habit_server.main import main; main()"]
-        proc = subprocess.Popen([*cmd, "--port", str(port), "--workers", str(args.workers)], env=env)
-        _wait_ready(base, proc)
+        proc = start_habit_server(url, rurl, prefix, port, args.workers)
         push, rest = asyncio.run(_both(base, args.clients, args.seconds, args.rest_seconds))
         pull = asyncio.run(_pull(base, args.pull_events))
     finally:

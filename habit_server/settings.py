@@ -10,7 +10,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sync_protocol.wire.version import MAX_BODY_BYTES
+from sync_protocol.protocol import MAX_BODY_BYTES
 
 log = logging.getLogger("habit_server")
 

@@ -25,3 +25,19 @@ class ConflictError(HabitError):
 
 class StoreError(HabitError):
     """The local database cannot be opened or written."""
+
+
+class SyncError(HabitError):
+    """Syncing failed; ``kind`` says why, for scripts and the app's status line.
+
+    ``offline`` (the server cannot be reached), ``auth`` (not logged in, token revoked or expired,
+    account disabled, wrong password), ``incompatible`` (another protocol, not a habit-server),
+    ``rate_limited``, ``clock`` (this device's clock is too far ahead), ``server`` (a 5xx),
+    ``malformed`` (an answer that is not the protocol), ``refused`` (the server refused the
+    request), ``usage`` (a bad address).
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.exit_code = 2 if kind == "usage" else 1

@@ -14,7 +14,7 @@ from habit_server.api.middleware import BodyLimitMiddleware, ProtocolMiddleware
 from habit_server.api.routes import admin, auth, habits, health, sync, users
 from habit_server.runtime import Runtime
 from habit_server.settings import Settings
-from sync_protocol.wire.version import API_PREFIX, PROTOCOL_VERSION
+from sync_protocol.protocol import API_PREFIX, PROTOCOL_VERSION
 
 log = logging.getLogger("habit_server")
 

@@ -13,8 +13,8 @@ from habit_server.services import auth, tokens
 from habit_server.services.errors import Unauthorized
 from habit_server.services.principal import Principal
 from habit_server.services.tokens import AccessClaims
+from sync_protocol.protocol import TOKEN_PATH
 from sync_protocol.wire.errors import ErrorCode
-from sync_protocol.wire.version import TOKEN_PATH
 
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH, auto_error=False)
 

@@ -6,8 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sync_protocol.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SUPPORTED_PROTOCOLS
 from sync_protocol.wire.errors import ErrorCode
-from sync_protocol.wire.version import PROTOCOL_HEADER, PROTOCOL_VERSION, SUPPORTED_PROTOCOLS
 
 _HEADER = PROTOCOL_HEADER.lower().encode()
 _VERSION = str(PROTOCOL_VERSION).encode()

@@ -29,9 +29,9 @@ from sync_protocol.domain.events import Effect, Event, decode
 from sync_protocol.domain.ids import hlc_wall_ms, now_ms
 from sync_protocol.domain.merge import Effects, needs
 from sync_protocol.domain.text import check_storable
+from sync_protocol.protocol import MAX_CLOCK_SKEW_MS
 from sync_protocol.wire.errors import ErrorBody, ErrorCode
 from sync_protocol.wire.sync import EventIn, PushResponse, PushResult
-from sync_protocol.wire.version import MAX_CLOCK_SKEW_MS
 
 
 class Candidate(NamedTuple):
@@ -158,7 +158,9 @@ async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -
         raise RateLimited(retry)
     screened = _screen(incoming)
     candidates = screened.candidates
-    keys = Keys([c.event.event_id for c in candidates], needs(_effects(candidates)))
+    effs = _effects(candidates)
+    habit_events = any(e.creates or e.deletes or e.fields for _, e in effs)
+    keys = Keys([c.event.event_id for c in candidates], needs(effs), habit_events)
     decision = await rt.log.push(
         caller.user_id, caller.device_id, keys, lambda found, snap: _decide(candidates, found, snap)
     )

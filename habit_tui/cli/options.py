@@ -36,3 +36,11 @@ UnitOpt = Annotated[str | None, typer.Option("--unit", "-u", help="Unit of a mea
 DescriptionOpt = Annotated[str | None, typer.Option("--description", "-d", help="A longer description.")]
 TagsOpt = Annotated[str | None, typer.Option("--tags", help="Comma-separated tags, e.g. health,morning.")]
 ColorOpt = Annotated[str | None, typer.Option("--color", help="#rrggbb or a colour name.")]
+ServerOpt = Annotated[
+    str | None, typer.Option("--server", help="The sync server, e.g. http://127.0.0.1:8000 (default: server_url).")
+]
+UsernameOpt = Annotated[str | None, typer.Option("--username", "-u", help="Your username (asked when not given).")]
+EmailOpt = Annotated[str | None, typer.Option("--email", help="Your email address (optional; asked when not given).")]
+PasswordStdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")
+]

@@ -23,6 +23,12 @@ class Session:
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     @property
     def database(self) -> Path:
         return self.store.path

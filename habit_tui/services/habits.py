@@ -16,7 +16,7 @@ from habit_tui.errors import ConflictError, HabitError, NotFoundError
 from habit_tui.services.context import Session
 from sync_protocol.domain import events as ev
 from sync_protocol.domain.errors import DomainError
-from sync_protocol.domain.fields import FIELDS, habit_from_fields, habit_to_fields
+from sync_protocol.domain.fields import FIELDS, HABIT_NAME, habit_from_fields, habit_to_fields
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.ids import is_uuid, uuid7
 
@@ -206,3 +206,34 @@ def move_habit(s: Session, habit: Habit, delta: int, *, include_archived: bool =
             if h.position != pos:
                 s.store.record(ev.HABIT_UPDATE, {"habit_id": h.id, "position": pos})
     return True
+
+
+def rename_duplicates(s: Session) -> list[tuple[str, str]]:
+    """Make every name pick out one habit again (after a sync joined two devices' habits).
+
+    Of habits whose names are equal ignoring case, the one with the smallest id keeps its name
+    and the others become "Name (2)", "Name (3)"... (the first free number). Returns the renames.
+    """
+    renamed: list[tuple[str, str]] = []
+    with s.store.write():
+        habits = sorted(s.store.habits(include_archived=True), key=lambda h: h.id)
+        taken = {h.name.casefold() for h in habits}
+        seen: set[str] = set()
+        for h in habits:
+            folded = h.name.casefold()
+            if folded not in seen:
+                seen.add(folded)
+                continue
+            n = 2
+            while (new := _numbered(h.name, n)).casefold() in taken:
+                n += 1
+            taken.add(new.casefold())
+            s.store.record(ev.HABIT_UPDATE, {"habit_id": h.id, "name": new})
+            renamed.append((h.name, new))
+    return renamed
+
+
+def _numbered(name: str, n: int) -> str:
+    """``Read (2)``, shortening the name so the result stays within the name's length."""
+    suffix = f" ({n})"
+    return HABIT_NAME.clean(name[: HABIT_NAME.max_length - len(suffix)].rstrip() + suffix)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 from functools import cached_property
@@ -39,6 +39,8 @@ from sync_protocol.domain.stats import DayRow
 
 _HABIT_COLUMNS = ", ".join(("id", *HABIT_FIELDS))
 _EVENT_COLUMNS = "event_id, device_id, device_seq, hlc, kind, schema, payload"
+REFUSED = 2
+"""``events.pushed`` of an event the server refused for good (0: waiting, 1: pushed)."""
 _CHUNK = 400
 """Keys per ``IN (...)`` query (SQLite allows a few thousand bound values at most)."""
 
@@ -101,6 +103,10 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.write():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def forget_meta(self, *keys: str) -> None:
+        with self.write():
+            self.conn.executemany("DELETE FROM meta WHERE key = ?", [(key,) for key in keys])
 
     @cached_property
     def device_id(self) -> str:
@@ -203,14 +209,52 @@ class Store:
             ],
         )
 
-    def outbox(self, limit: int = 500) -> list[Event]:
+    def outbox(self, limit: int = 500, after_seq: int = 0) -> list[Event]:
+        """Local events the server does not have yet, oldest first (after ``device_seq`` ``after_seq``)."""
         with self.reading():
             rows = self.conn.execute(
                 f"SELECT {_EVENT_COLUMNS} FROM events"  # noqa: S608
-                " WHERE local = 1 AND pushed = 0 ORDER BY device_seq LIMIT ?",
-                (limit,),
+                " WHERE local = 1 AND pushed = 0 AND device_seq > ? ORDER BY device_seq LIMIT ?",
+                (after_seq, limit),
             ).fetchall()
         return [_event(r) for r in rows]
+
+    # ----- sync bookkeeping ------------------------------------------------------
+    def outbox_count(self) -> int:
+        with self.reading():
+            return int(self.conn.execute("SELECT count(*) FROM events WHERE local = 1 AND pushed = 0").fetchone()[0])
+
+    def mark_pushed(self, server_seqs: Mapping[str, int]) -> None:
+        """The server holds these events now (``event_id`` -> its ``server_seq``)."""
+        with self.write():
+            self.conn.executemany(
+                "UPDATE events SET pushed = 1, server_seq = ? WHERE event_id = ?",
+                [(seq, eid) for eid, seq in server_seqs.items()],
+            )
+
+    def mark_refused(self, event_ids: Iterable[str]) -> None:
+        """The server refused these events for good: they leave the outbox (kept, applied, not pushed)."""
+        with self.write():
+            self.conn.executemany(
+                f"UPDATE events SET pushed = {REFUSED} WHERE event_id = ?",  # noqa: S608
+                [(eid,) for eid in event_ids],
+            )
+
+    def apply_page(self, events: Sequence[Event], cursor_key: str, cursor: int) -> list[Event]:
+        """Apply a pulled page and move the cursor in one transaction; returns the events that were new."""
+        with self.write():
+            fresh = self._apply(events, local=False)
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (cursor_key, str(cursor)))
+        return fresh
+
+    def events_after(self, rowid: int, limit: int) -> list[tuple[int, Event]]:
+        """Every event held, local or pulled, in the order it was stored here (for re-pushing them all)."""
+        with self.reading():
+            rows = self.conn.execute(
+                f"SELECT rowid, {_EVENT_COLUMNS} FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+                (rowid, limit),
+            ).fetchall()
+        return [(int(r[0]), _event(r[1:])) for r in rows]
 
     def events(self) -> list[Event]:
         """Every event this replica holds, in the order it would replay them."""

@@ -12,7 +12,6 @@ from rich.markup import escape
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -29,12 +28,16 @@ from habit_tui.tui.messages import (
     EditRequested,
     HabitChanged,
     JobFailed,
+    SyncStatus,
+    SyncStatusChanged,
 )
 from habit_tui.tui.screens.board import BoardScreen
 from habit_tui.tui.screens.confirm import ConfirmScreen
 from habit_tui.tui.screens.detail import DetailScreen
 from habit_tui.tui.screens.editor import EditorResult, EditorScreen
 from habit_tui.tui.screens.help import HelpScreen
+from habit_tui.tui.syncer import Syncer
+from habit_tui.tui.widgets.status_line import StatusLine
 from sync_protocol.domain.habit import Habit
 
 WATCH_INTERVAL_S = 1.0
@@ -48,8 +51,8 @@ class HabitApp(App[None]):
         Binding("T", "toggle_theme", "Light/dark", show=False),
     ]
 
-    sync_state: reactive[str] = reactive("local only")
-    """Shown at the right of the status line; the sync engine will set it."""
+    sync_status = SyncStatus("local")
+    """What the background sync is doing (the status line shows it)."""
 
     def __init__(self, backend: Backend) -> None:
         super().__init__()
@@ -60,6 +63,7 @@ class HabitApp(App[None]):
         self._saved_theme = self.theme
         """The theme the config file holds (or is about to): saved again only when it changes."""
         self.board = BoardScreen()
+        self.syncer: Syncer | None = None
         self.ready_at: float | None = None
         """Wall-clock time.time() when the first complete board was painted (for the benchmark)."""
         self.exit_when_ready = False
@@ -70,9 +74,28 @@ class HabitApp(App[None]):
     def on_mount(self) -> None:
         self.set_interval(WATCH_INTERVAL_S, self.watch_database)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        start = Syncer.wanted(self.backend.session)
+        if start is not None and start.state == "error":
+            self.post_message(SyncStatusChanged(start))
+        elif start is not None:
+            self.syncer = Syncer(self.backend.session, self)
+            self.syncer.start()
 
     def on_unmount(self) -> None:
+        if self.syncer is not None:
+            self.syncer.stop()
         self.backend.close()
+
+    # ----- sync --------------------------------------------------------------
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        status = message.status
+        if status.state == "error" and status.message and status.message != self.sync_status.message:
+            self.notify(status.message, title="Sync stopped", severity="error", timeout=10, markup=False)
+        self.sync_status = status
+        for status_line in self.board.query(StatusLine):
+            status_line.sync = status
+        if status.state == "synced" and status.pulled:
+            self.on_database_changed(DatabaseChanged())  # another device's changes: show them now
 
     # ----- the database ------------------------------------------------------
     def watch_database(self) -> None:

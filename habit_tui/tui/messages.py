@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from textual.message import Message
 
@@ -131,3 +132,22 @@ class ReportFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class SyncStatus(NamedTuple):
+    """What the background sync is doing, as the status line shows it."""
+
+    state: Literal["local", "syncing", "synced", "offline", "error"]
+    message: str = ""
+    at: datetime | None = None
+    """When the last sync finished (local time)."""
+    pulled: int = 0
+    """Events the last sync brought from other devices."""
+
+
+class SyncStatusChanged(Message):
+    """Posted by the background sync (from its thread) to the app."""
+
+    def __init__(self, status: SyncStatus) -> None:
+        super().__init__()
+        self.status = status

@@ -1,8 +1,18 @@
-"""Every message on the wire between a client and the sync server, and the protocol version.
+"""Every message on the wire between a client and the sync server, as pydantic models.
 
-The server uses these as its request and response models; clients use the same ones.
+The server uses these as its request and response models. The protocol's constants and the
+event codec are in :mod:`sync_protocol.protocol`, which the client uses without pydantic.
 """
 
+from sync_protocol.protocol import (
+    MAX_BODY_BYTES,
+    MAX_PULL_LIMIT,
+    MAX_PUSH_EVENTS,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    STREAM_HINT_EVENT,
+    SUPPORTED_PROTOCOLS,
+)
 from sync_protocol.wire.auth import (
     DeviceOut,
     RefreshRequest,
@@ -15,7 +25,6 @@ from sync_protocol.wire.auth import (
 from sync_protocol.wire.errors import ErrorBody, ErrorCode, ErrorResponse
 from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, HabitOut, HabitPage, HabitUpdate
 from sync_protocol.wire.sync import (
-    STREAM_HINT_EVENT,
     EventIn,
     EventOut,
     PullResponse,
@@ -24,14 +33,6 @@ from sync_protocol.wire.sync import (
     PushResult,
     StatusResponse,
     StreamHint,
-)
-from sync_protocol.wire.version import (
-    MAX_BODY_BYTES,
-    MAX_PULL_LIMIT,
-    MAX_PUSH_EVENTS,
-    PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
-    SUPPORTED_PROTOCOLS,
 )
 
 __all__ = [

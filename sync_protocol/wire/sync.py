@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync_protocol.domain.events import SCHEMA, Event
+from sync_protocol.protocol import MAX_PUSH_EVENTS, PROTOCOL_VERSION, event_json
 from sync_protocol.wire.errors import ErrorBody
-from sync_protocol.wire.version import MAX_PUSH_EVENTS, PROTOCOL_VERSION
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
@@ -49,7 +49,7 @@ class EventIn(BaseModel):
 
     @classmethod
     def from_domain(cls, event: Event) -> EventIn:
-        return cls.model_validate(_event_dict(event), strict=False)
+        return cls.model_validate(event_json(event), strict=False)
 
 
 class EventOut(EventIn):
@@ -59,7 +59,7 @@ class EventOut(EventIn):
 
     @classmethod
     def from_stored(cls, event: Event, server_seq: int) -> EventOut:
-        return cls.model_validate({**_event_dict(event), "server_seq": server_seq}, strict=False)
+        return cls.model_validate({**event_json(event), "server_seq": server_seq}, strict=False)
 
 
 class PushRequest(BaseModel):
@@ -120,19 +120,3 @@ class StreamHint(BaseModel):
     """Data of a ``hint`` message on ``GET /api/v1/sync/stream``: new events may be waiting."""
 
     head_seq: int
-
-
-STREAM_HINT_EVENT = "hint"
-"""SSE event name of a :class:`StreamHint`; the stream opens with one for the current head."""
-
-
-def _event_dict(event: Event) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "device_id": event.device_id,
-        "device_seq": event.device_seq,
-        "hlc": event.hlc,
-        "kind": event.kind,
-        "schema": event.schema,
-        "payload": event.payload,
-    }

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,14 +28,21 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_server(port: int, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+_LOGS: dict[int, Path] = {}
+"""Where each started server writes its output (a file: a pipe nobody reads fills and blocks the server)."""
+
+
+def start_server(port: int, env: dict[str, str], *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``habit-server`` on ``port``, ready when this returns; its output goes to ``log`` (default: a temporary file)."""
+    path = log or Path(tempfile.mkstemp(prefix="habit-server-", suffix=".log")[1])
     cmd = [sys.executable, "-c", "from habit_server.main import main; main()", "--port", str(port), *args]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with path.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    _LOGS[proc.pid] = path
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise AssertionError(f"server exited: {out}")
+            raise AssertionError(f"server exited: {server_output(proc)[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc
@@ -42,6 +50,11 @@ def start_server(port: int, env: dict[str, str], *args: str) -> subprocess.Popen
             time.sleep(0.1)
     proc.kill()
     raise AssertionError("server did not start")
+
+
+def server_output(proc: subprocess.Popen[bytes]) -> str:
+    """What the server printed so far."""
+    return _LOGS[proc.pid].read_text(errors="replace")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -216,7 +229,8 @@ def test_workers_are_supervised_and_stop_cleanly(pg_url: str, redis_url: str, re
     finally:
         workers = _workers(proc.pid)
         proc.terminate()
-        out = proc.communicate(timeout=30)[0].decode()
+        proc.wait(30)
+        out = server_output(proc)
     assert proc.returncode == 0
     assert "Traceback" not in out
     for pid in workers:

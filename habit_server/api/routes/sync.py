@@ -12,16 +12,15 @@ from fastapi.responses import StreamingResponse
 from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller
 from habit_server.services import pull as pull_service
 from habit_server.services import push as push_service
+from sync_protocol.protocol import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, STREAM_HINT_EVENT
 from sync_protocol.wire.errors import ErrorResponse
 from sync_protocol.wire.sync import (
-    STREAM_HINT_EVENT,
     PullResponse,
     PushRequest,
     PushResponse,
     StatusResponse,
     StreamHint,
 )
-from sync_protocol.wire.version import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}

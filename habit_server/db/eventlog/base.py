@@ -57,6 +57,8 @@ class Keys(NamedTuple):
 
     event_ids: Sequence[str]
     needs: Needs
+    habit_events: bool = False
+    """Some of the events change habits (create, edit, archive, delete): the write takes the lock at once."""
 
 
 class LogSnapshot(NamedTuple):

@@ -150,14 +150,21 @@ def _compiled(stmt: Any, names: Sequence[str]) -> str:
 
 _READS = (
     f"(SELECT json_agg(json_build_array({_cols('e', KNOWN_COLUMNS)}))"  # noqa: S608 - table columns
-    " FROM events e WHERE e.user_id = $1 AND e.event_id = ANY(:event_ids::text[])),"
+    " FROM unnest(:event_ids::text[]) AS k(event_id)"
+    f" CROSS JOIN LATERAL (SELECT {_cols('e', KNOWN_COLUMNS)} FROM events e"
+    " WHERE e.user_id = $1 AND e.event_id = k.event_id LIMIT 1) e),"
     f" (SELECT json_agg(json_build_array({_cols('h', HABIT_STATE_COLUMNS)}))"
     " FROM habits h WHERE h.user_id = $1 AND h.id = ANY(:habit_ids::text[])),"
-    f" (SELECT json_agg(json_build_array({_cols('c', CHECKIN_STAMP_COLUMNS)})) FROM checkins c"
-    " JOIN unnest(:slot_habits::text[], :slot_dates::text[]) AS k(habit_id, date)"
-    " ON k.habit_id = c.habit_id AND k.date = c.date WHERE c.user_id = $1)"
+    f" (SELECT json_agg(json_build_array({_cols('c', CHECKIN_STAMP_COLUMNS)}))"
+    " FROM unnest(:slot_habits::text[], :slot_dates::text[]) AS k(habit_id, date)"
+    f" CROSS JOIN LATERAL (SELECT {_cols('c', CHECKIN_STAMP_COLUMNS)} FROM checkins c"
+    " WHERE c.user_id = $1 AND c.habit_id = k.habit_id AND c.date = k.date LIMIT 1) c)"
 )
-"""Sub-selects of the known events, habit stamps and check-in stamps; ``$1`` is the user."""
+"""Sub-selects of the known events, habit stamps and check-in stamps; ``$1`` is the user.
+
+Events and check-ins are looked up key by key, an index lookup each (``LIMIT 1`` keeps PostgreSQL
+from turning the lookups into a join, which it would plan as a scan of all the user's rows when
+its statistics are stale, as they are while a first sync fills the tables)."""
 
 
 def _reads(first: int) -> str:
@@ -321,15 +328,17 @@ class PgEventLog(CoreEventLog):
         self, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys, decide: Callable[[Standing | None, LogSnapshot], D]
     ) -> D:
         """First without a lock (read, then write only if the head has not moved), and under the lock
-        when the head moved meanwhile or the decision writes habit rows."""
+        when the head moved meanwhile or the decision writes habit rows (at once when the events
+        change habits: then it would)."""
 
         async def work(raw: RawConnection) -> D:
-            decision = decide(*await peek(raw, user_id, device_id, keys))
-            writes = decision.writes
-            if writes is None:
-                return decision
-            if not writes.plan.writes_habits and await write_if_head(raw, user_id, writes):
-                return decision
+            if not keys.habit_events:
+                decision = decide(*await peek(raw, user_id, device_id, keys))
+                writes = decision.writes
+                if writes is None:
+                    return decision
+                if not writes.plan.writes_habits and await write_if_head(raw, user_id, writes):
+                    return decision
             async with raw.transaction():
                 tx = PgTx(raw)
                 decision = decide(*await tx.lock_and_read(user_id, device_id, keys))

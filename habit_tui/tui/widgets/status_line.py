@@ -1,8 +1,7 @@
 """One line under the board: the day, how today is going, the days shown, and the sync state.
 
-Sync hook: the app's ``sync_state`` reactive (a short text such as ``local only`` or
-``synced 2 min ago``) is shown at the right; a sync engine sets it, from any thread, with
-``app.call_from_thread(setattr, app, "sync_state", text)``.
+The sync state (:class:`SyncStatus`, from the app's background sync) is shown at the right:
+``local only``, ``syncing…``, ``synced 14:02``, ``offline``, ``sync error``.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from habit_tui.services.board import Board
+from habit_tui.tui.messages import SyncStatus
 
 
 def summary(board: Board, showing_archived: bool) -> Text:
@@ -40,6 +40,20 @@ def _span(first: date, last: date) -> str:
     return f"{first:%d %b} – {last:%d %b}"
 
 
+def sync_text(status: SyncStatus) -> Text:
+    match status.state:
+        case "local":
+            return Text("local only", style="dim")
+        case "syncing":
+            return Text("syncing…", style="dim")
+        case "synced":
+            return Text(f"synced {status.at:%H:%M}" if status.at else "synced", style="dim")
+        case "offline":
+            return Text("offline", style="yellow")
+        case "error":
+            return Text("sync error", style="bold red")
+
+
 class StatusLine(Widget):
     DEFAULT_CSS = """
     StatusLine {
@@ -51,16 +65,15 @@ class StatusLine(Widget):
     """
 
     left: reactive[Text] = reactive(Text, layout=False)
-    sync_state: reactive[str] = reactive("")
+    sync: reactive[SyncStatus] = reactive(SyncStatus("local"), layout=False)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "sync_state", self._sync_changed, init=True)
-
-    def _sync_changed(self, value: str) -> None:
-        self.sync_state = value
+        known = getattr(self.app, "sync_status", None)  # a status that came before this line existed
+        if isinstance(known, SyncStatus):
+            self.sync = known
 
     def render(self) -> RenderResult:
-        right = Text(self.sync_state, style="dim")
+        right = sync_text(self.sync)
         room = max(0, self.size.width - right.cell_len - 1)
         line = self.left.copy()
         line.truncate(room, overflow="ellipsis")

@@ -1,0 +1,27 @@
+"""``habit register --server URL``: a new account on a sync server, with this device logged in."""
+
+from __future__ import annotations
+
+from habit_tui.cli.credentials import ask, password
+from habit_tui.cli.lazy import command_app
+from habit_tui.cli.options import EmailOpt, PasswordStdinOpt, ServerOpt, UsernameOpt
+from habit_tui.cli.session import session
+from habit_tui.services import account as accounts
+
+app = command_app()
+
+
+@app.command("register")
+def register(
+    server: ServerOpt = None,
+    username: UsernameOpt = None,
+    email: EmailOpt = None,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Create an account on a sync server and log this device in to it (then run: habit sync)."""
+    with session() as s:
+        url = accounts.server_of(s, server)
+        name = ask(username, "Username")
+        mail = ask(email, "Email (optional)", default="")
+        found = accounts.register(s, url, name, password(password_stdin, confirm=True), mail)
+    print(f"Registered {found.username} on {found.server}; this device is logged in. Next: habit sync")

@@ -202,7 +202,7 @@ def _repush_all(s: Session, api: Api, progress: Progress | None) -> _Pushed:
     store = s.store
     total = NOTHING
     after, limit = int(store.meta(REPUSH, "0")), MAX_PUSH_EVENTS
-    done = 0
+    done, held = 0, store.event_count() if progress is not None else 0
     while rows := store.events_after(after, limit):
         pushed, limit = _send(s, api, [ev for _, ev in rows], limit)
         total = _add(total, pushed)
@@ -210,7 +210,7 @@ def _repush_all(s: Session, api: Api, progress: Progress | None) -> _Pushed:
         store.set_meta(REPUSH, str(after))
         done += len(rows)
         if progress is not None:
-            progress("push", done, None)
+            progress("push", done, max(held, done))
     store.forget_meta(REPUSH)
     return total
 

@@ -220,6 +220,10 @@ class Store:
         return [_event(r) for r in rows]
 
     # ----- sync bookkeeping ------------------------------------------------------
+    def event_count(self) -> int:
+        with self.reading():
+            return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
     def outbox_count(self) -> int:
         with self.reading():
             return int(self.conn.execute("SELECT count(*) FROM events WHERE local = 1 AND pushed = 0").fetchone()[0])

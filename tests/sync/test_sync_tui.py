@@ -10,6 +10,7 @@ import pytest
 from habit_tui.services import checkins
 from habit_tui.services import habits as svc
 from habit_tui.services.habits import HabitDraft
+from habit_tui.sync.account import Account, save_account
 from habit_tui.tui.app import create_app
 from habit_tui.tui.widgets.board_grid import BoardGrid
 from habit_tui.tui.widgets.status_line import StatusLine
@@ -62,3 +63,23 @@ async def test_without_an_account_the_app_stays_local(devices: list[Device], mon
     async with app.run_test(size=(100, 20)):
         assert app.syncer is None
         assert app.board.query_one(StatusLine).sync.state == "local"
+
+
+async def test_offline_the_app_says_so_and_keeps_working(
+    devices: list[Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = devices[0]
+    monkeypatch.setenv("HABIT_HOME", str(device.home))
+    with device.session() as s:
+        svc.add_habit(s, HabitDraft("Read"), start_date=TODAY)
+    save_account(device.home, Account("http://127.0.0.1:9", "ann", "u", "d", "refresh", "access", time.time() + 3600))
+    app = create_app(device.home / "habit.db", today=TODAY)
+    async with app.run_test(size=(100, 20)) as pilot:
+        status = app.board.query_one(StatusLine)
+        await _until(lambda: status.sync.state == "offline")
+        grid = app.board.query_one(BoardGrid)
+        await _until(lambda: bool(grid.rows))
+        await pilot.press("space")  # the board does not wait for the network
+        await _until(lambda: grid.rows[0].cells.get(TODAY) is not None)
+    with device.session() as s:
+        assert s.store.outbox_count() == 2  # kept for the next sync

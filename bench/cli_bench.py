@@ -25,6 +25,9 @@ from bench.fixtures import build
 
 TODAY = date(2026, 11, 24)
 HABIT = str(Path(sys.executable).with_name("habit"))
+ROOT = Path(__file__).resolve().parent.parent
+UV_RUN = [shutil.which("uv") or "uv", "run", "--project", str(ROOT), "habit"]
+"""``uv run habit`` as the README has it: uv checks the environment, then starts the script."""
 
 
 def drop_cache(env: dict[str, str]) -> None:
@@ -84,6 +87,8 @@ def main() -> None:
     env_big = {**base, "HABIT_HOME": str(big)}
     rows = [
         ("python -c pass", [sys.executable, "-c", "pass"], env_small, None, False),
+        ("habit --version (the installed script)", [HABIT, "--version"], env_small, None, False),
+        ("uv run habit --version (the README's way)", [*UV_RUN, "--version"], env_small, None, False),
         ("habit done NAME (50 habits x 3 years)", [HABIT, "done", "Habit 007"], env_small, 0.120, False),
         ("habit list --json (50 habits x 3 years)", [HABIT, "list", "--json"], env_small, 0.150, False),
         ("habit list --json, first run of the day", [HABIT, "list", "--json"], env_small, 0.150, True),

@@ -2,6 +2,9 @@
 
 A plain dataclass read with :mod:`tomllib` keeps the one-shot commands fast (pydantic-settings
 costs ~100 ms to import); the server uses pydantic-settings.
+
+A key the client does not know (a typo, or a setting of a newer version) is not an error: it is
+named in a warning (:func:`read_config`) and kept when the app saves a setting into the file.
 """
 
 from __future__ import annotations
@@ -29,19 +32,40 @@ class Config(NamedTuple):
         return parse_day_start(self.day_starts_at)
 
 
-def load_config(path: Path) -> Config:
+def _read(path: Path) -> dict[str, Any] | None:
+    """The file's TOML table, or None when there is no file."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return None
     except OSError as exc:
         raise HabitError(f"cannot read {path}: {exc.strerror}") from None
     import tomllib  # only when there is a file to read
 
     try:
-        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise HabitError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _unknown_keys(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    unknown = sorted(set(data) - set(Config._fields))
+    if not unknown:
+        return ()
+    names = ", ".join(f"'{name}'" for name in unknown)
+    known = ", ".join(Config._fields)
+    return (f"{path}: unknown key{'s' if len(unknown) > 1 else ''} {names} ignored (known keys: {known})",)
+
+
+def load_config(path: Path) -> Config:
+    return read_config(path)[0]
+
+
+def read_config(path: Path) -> tuple[Config, tuple[str, ...]]:
+    """The file's settings (HabitError when one is bad), and warnings: the keys the client does not know."""
+    data = _read(path)
+    if data is None:
+        return Config(), ()
     defaults = Config()._asdict()
     values: dict[str, Any] = {}
     for name, default in defaults.items():
@@ -58,21 +82,26 @@ def load_config(path: Path) -> Config:
         cfg.day_start  # noqa: B018 - validate early
     except DomainError as exc:
         raise HabitError(f"{path}: {exc}") from None
-    return cfg
+    return cfg, _unknown_keys(path, data)
 
 
-def save_config(cfg: Config, path: Path) -> None:
-    """Write the whole file next to its place, then move it in (a failed write leaves the old file)."""
+def save_config(cfg: Config, path: Path, *, keep: dict[str, Any] | None = None) -> None:
+    """Write the whole file next to its place, then move it in (a failed write leaves the old file).
+
+    ``keep``: keys this version does not know, written back as they were.
+    """
     import tomli_w
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(cfg._asdict()), encoding="utf-8")
+    tmp.write_text(tomli_w.dumps({**cfg._asdict(), **(keep or {})}), encoding="utf-8")
     tmp.replace(path)
 
 
 def update_config(path: Path, **changes: Any) -> Config:
-    """Change some keys of the file as it is now (another program may have changed the rest)."""
+    """Change some keys of the file as it is now (another program may have changed the rest, and
+    keys this version does not know are kept)."""
+    data = _read(path) or {}
     cfg = load_config(path)._replace(**changes)
-    save_config(cfg, path)
+    save_config(cfg, path, keep={k: v for k, v in data.items() if k not in Config._fields})
     return cfg

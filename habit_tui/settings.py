@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
-from habit_tui.config import Config, load_config
+from habit_tui.config import Config, read_config
 from habit_tui.errors import HabitError
 from sync_protocol.domain.checkin import local_day
 
@@ -51,6 +51,9 @@ class Settings(NamedTuple):
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False
     columns: int = DEFAULT_COLUMNS
+    warnings: tuple[str, ...] = ()
+    """What the user should hear about the settings (an unknown key in the config file): the command
+    line prints each on stderr, the app shows each in a notification."""
 
     @property
     def db_path(self) -> Path:
@@ -103,7 +106,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, home: Path | None
     """Resolve every setting from the environment and the config file (HabitError when one is bad)."""
     env = os.environ if environ is None else environ
     where = home or data_dir(env)
-    config = load_config(where / CONFIG_FILE)
+    config, warnings = read_config(where / CONFIG_FILE)
     return Settings(
         home=where,
         config=config,
@@ -113,6 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, home: Path | None
         lock_timeout=_lock_timeout(env.get("HABIT_LOCK_TIMEOUT")),
         debug=debug_enabled(env),
         columns=_columns(env.get("COLUMNS")),
+        warnings=warnings,
     )
 
 

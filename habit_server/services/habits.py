@@ -29,6 +29,7 @@ from sync_protocol.domain.fields import FIELDS, HABIT_FIELD_TABLE, habit_from_ro
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.ids import is_uuid, uuid7
 from sync_protocol.domain.stats import DayRow, analyze_rows
+from sync_protocol.domain.text import name_key
 from sync_protocol.domain.view import checkin_view, habit_view
 from sync_protocol.wire.errors import ErrorCode
 from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, HabitOut, HabitPage, HabitUpdate
@@ -142,10 +143,13 @@ def _check(kind: str, payload: dict[str, Any]) -> None:
 
 
 async def _name_taken(conn: AsyncConnection, who: Principal, name: str, other_than: str | None) -> bool:
-    where = [H.c.user_id == who.user_id, *_LIVE, func.lower(H.c.name) == name.lower()]
+    """Whether another live habit of this user has a name that looks the same (the domain's :func:`name_key`)."""
+    where = [H.c.user_id == who.user_id, *_LIVE]
     if other_than is not None:
         where.append(H.c.id != other_than)
-    return (await conn.execute(select(H.c.id).where(*where).limit(1))).first() is not None
+    key = name_key(name)
+    names = (await conn.execute(select(H.c.name).where(*where))).scalars()
+    return any(name_key(other) == key for other in names)
 
 
 async def create_habit(rt: Runtime, who: Principal, req: HabitCreate, today: date) -> HabitOut:

@@ -7,13 +7,14 @@ import sys
 from habit_tui.cli.app import app
 from habit_tui.errors import HabitError
 from sync_protocol.domain.errors import DomainError
+from sync_protocol.domain.text import printable
 
 
 def main() -> None:
     try:
         app()
     except (HabitError, DomainError) as exc:
-        sys.stderr.write(f"habit: error: {exc}\n")
+        sys.stderr.write(f"habit: error: {printable(str(exc))}\n")
         raise SystemExit(exc.exit_code if isinstance(exc, HabitError) else 1) from None
     except KeyboardInterrupt:
         sys.stderr.write("habit: interrupted\n")
@@ -25,5 +26,6 @@ def main() -> None:
 
         if debug_enabled():
             raise
-        sys.stderr.write(f"habit: internal error: {type(exc).__name__}: {exc} (set HABIT_DEBUG=1 for details)\n")
+        said = printable(f"{type(exc).__name__}: {exc}")
+        sys.stderr.write(f"habit: internal error: {said} (set HABIT_DEBUG=1 for details)\n")
         raise SystemExit(1) from None

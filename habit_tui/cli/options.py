@@ -6,6 +6,16 @@ from typing import Annotated
 
 import typer
 
+from sync_protocol.domain.schedule import SCHEDULE_EXAMPLES
+
+
+def required_text(value: str | None, what: str) -> None:
+    """A usage error (exit 2) when an option that must say something is given empty: ``--schedule ""``."""
+    if value is not None and not value.strip():
+        from habit_tui.errors import UsageError
+
+        raise UsageError(f"{what} cannot be empty")
+
 
 def complete_name(incomplete: str) -> list[str]:
     """Shell completion of habit names."""
@@ -13,7 +23,7 @@ def complete_name(incomplete: str) -> list[str]:
         from habit_tui.cli.session import session
         from habit_tui.services.habits import habit_names
 
-        with session() as s:
+        with session(warn=False) as s:
             names = list(habit_names(s).values())
     except Exception:
         return []
@@ -29,7 +39,7 @@ NoteOpt = Annotated[str | None, typer.Option("--note", "-n", help="A note for th
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead (for scripts).")]
 ScheduleOpt = Annotated[
     str | None,
-    typer.Option("--schedule", "-s", help="daily | mon,wed,fri | 3/week | 10/month | 'every 3 days'"),
+    typer.Option("--schedule", "-s", help=" | ".join(SCHEDULE_EXAMPLES)),
 ]
 TargetOpt = Annotated[float | None, typer.Option("--target", "-t", help="Measurable goal per day, e.g. 8.")]
 UnitOpt = Annotated[str | None, typer.Option("--unit", "-u", help="Unit of a measurable habit, e.g. glasses.")]

@@ -19,9 +19,10 @@ def outcome_json(o: CheckinOutcome) -> dict[str, Any]:
 
 
 def report(s: Session, o: CheckinOutcome, action: str, *, as_json: bool) -> None:
-    """``✓ Read: done on 2025-06-18 · streak 4 days (best 9) · score 61%``, then any milestone."""
+    """``✓ Read: done on 2025-06-18 · streak 4 days (best 9 days) · score 61%``, then any milestone."""
     st, unit = o.stats, o.habit.schedule.unit
-    lines = [f"{action} · streak {unit.text(st.current_streak)} (best {st.best_streak}) · score {st.score:.0%}"]
+    streak = f"streak {unit.text(st.current_streak)} (best {unit.text(st.best_streak)})"
+    lines = [f"{action} · {streak} · score {st.score:.0%}"]
     if o.milestone is not None:
         lines.append(f"★ {o.milestone.message}")
     output(s.settings, as_json=as_json, data=lambda: outcome_json(o), human="\n".join(lines))

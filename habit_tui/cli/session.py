@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -11,12 +12,20 @@ from habit_tui.services.context import Session, open_session
 from habit_tui.services.dates import parse_day
 from habit_tui.services.habits import resolve
 from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.text import printable
 
 
 @contextmanager
-def session() -> Iterator[Session]:
-    """The store and the settings (resolved once) for the length of a command."""
+def session(*, warn: bool = True) -> Iterator[Session]:
+    """The store and the settings (resolved once) for the length of a command.
+
+    What the settings warn about (an unknown key in config.toml) goes to stderr first, one line
+    each; the command still runs.
+    """
     s = open_session()
+    if warn:
+        for warning in s.settings.warnings:
+            sys.stderr.write(f"habit: warning: {printable(warning)}\n")
     try:
         yield s
     finally:

@@ -1,6 +1,6 @@
 """Tables for people: rows of a command's result, one :class:`Column` spec per column.
 
-A plain ``str`` cell is literal text, never markup.
+A plain ``str`` cell is literal text, never markup, shown through :func:`literal`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from typing import Generic, NamedTuple, TypeVar
 from rich.table import Table
 from rich.text import Text
 
+from sync_protocol.domain.text import printable
+
 R = TypeVar("R")
+
+
+def literal(text: str, style: str = "", *, multiline: bool = False) -> Text:
+    """User text as a person reads it: never markup, and what the text rule refuses shown escaped."""
+    return Text(printable(text, multiline=multiline), style=style)
 
 
 class Column(NamedTuple, Generic[R]):
@@ -32,4 +39,4 @@ def table(rows: Sequence[R], columns: Sequence[Column[R]], *, header: bool = Tru
 
 
 def _text(value: Text | str) -> Text:
-    return value if isinstance(value, Text) else Text(value)
+    return value if isinstance(value, Text) else literal(value)

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from sync_protocol.domain.checkin import CheckIn, value_credit
 from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.stats import effective_start
 
 _DAY_LABELS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
 LABEL_WIDTH = 4
@@ -17,6 +18,7 @@ LABEL_WIDTH = 4
 def heatmap_text(
     habit: Habit, by_day: dict[date, CheckIn], today: date, weeks: int, shades: list[Style], dim: Style
 ) -> Text:
+    first_day = effective_start(habit, by_day.values())
     end = today + timedelta(days=6 - today.weekday())
     start = end - timedelta(days=7 * weeks - 1)
     text = Text(" " * LABEL_WIDTH)
@@ -41,12 +43,12 @@ def heatmap_text(
         for w in range(weeks):
             d = start + timedelta(days=7 * w + row)
             c = by_day.get(d)
-            if d > today or (c is None and d < habit.start_date):
+            if d > today or (c is None and d < first_day):
                 text.append("  ")
             elif c is None:
                 text.append("■ ", style=shades[0])
             elif c.skipped:
-                text.append("· ", style=dim)
+                text.append("– ", style=dim)
             else:
                 credit = value_credit(habit, c.value or 0.0)
                 level = 4 if credit >= 1 else (1 + min(2, int(credit * 3)) if credit > 0 else 0)
@@ -55,5 +57,5 @@ def heatmap_text(
     text.append(" " * LABEL_WIDTH + "less ", style=dim)
     for shade in shades:
         text.append("■ ", style=shade)
-    text.append("more   · skipped", style=dim)
+    text.append("more   – skipped", style=dim)
     return text

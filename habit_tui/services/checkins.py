@@ -16,7 +16,7 @@ from habit_tui.errors import HabitError, NotFoundError
 from habit_tui.services.context import Session
 from sync_protocol.coach.milestones import Milestone, stats_milestone
 from sync_protocol.domain import events as ev
-from sync_protocol.domain.checkin import NOTE, CheckIn, validate_value
+from sync_protocol.domain.checkin import NOTE, CheckIn, day_credit, done_value, validate_value
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.habit import Habit, format_number
 from sync_protocol.domain.stats import (
@@ -36,7 +36,7 @@ class Change(NamedTuple):
 
     kind: ChangeKind
     value: float | None = None
-    """``done``: the amount (default: the target of a measurable habit, else 1)."""
+    """``done``: the amount (default: :func:`done_value`: 1, an at-least habit's target, 0 for a quit habit)."""
     note: str | None = None
     """``done``, ``skip``, ``note``: the new note (None: the day keeps the one it has)."""
 
@@ -51,7 +51,8 @@ class CheckinOutcome(NamedTuple):
     stats: HabitStats
     """The habit's stats as of today, after the change."""
     milestone: Milestone | None
-    """The first check-in, a round streak or a new personal best this change reached."""
+    """The first check-in, a round streak or a new personal best this change reached, unless it was
+    announced before on this device (each is announced once)."""
 
 
 def describe(habit: Habit, c: CheckIn) -> str:
@@ -60,7 +61,12 @@ def describe(habit: Habit, c: CheckIn) -> str:
         return "skipped"
     if habit.is_measurable and c.value is not None:
         return f"{format_number(c.value)} {habit.unit}".rstrip()
-    return "done"
+    return "done" if day_credit(habit, c) >= 1 else "not done"
+
+
+def _entered(habit: Habit, c: CheckIn) -> bool:
+    """Whether a day holds an entry a toggle takes away: not a yes/no day that holds only a note."""
+    return habit.is_measurable or day_credit(habit, c) >= 1
 
 
 def next_state(habit: Habit, day: date, old: CheckIn | None, change: Change) -> CheckIn | None:
@@ -72,8 +78,9 @@ def next_state(habit: Habit, day: date, old: CheckIn | None, change: Change) -> 
     kept = old.note if old else ""
     match change.kind:
         case "done":
-            default = habit.target if habit.is_measurable else 1.0
-            amount = _checked(lambda: validate_value(habit, default if change.value is None else change.value))
+            amount = _checked(
+                lambda: validate_value(habit, done_value(habit) if change.value is None else change.value)
+            )
             return CheckIn(day, amount, False, _note(change.note, kept))
         case "skip":
             return CheckIn(day, None, True, _note(change.note, kept))
@@ -83,9 +90,9 @@ def next_state(habit: Habit, day: date, old: CheckIn | None, change: Change) -> 
             return None
         case "toggle" | "toggle_skip":
             skipping = change.kind == "toggle_skip"
-            if old is not None and old.skipped == skipping:
+            if old is not None and old.skipped == skipping and (skipping or _entered(habit, old)):
                 return None
-            return CheckIn(day, None if skipping else (habit.target if habit.is_measurable else 1.0), skipping, kept)
+            return CheckIn(day, None if skipping else done_value(habit), skipping, kept)
         case "note":
             if old is None:
                 raise NotFoundError(f"'{habit.name}' has no check-in on {day.isoformat()} to add a note to")
@@ -107,13 +114,16 @@ def change_day(s: Session, habit: Habit, day: date, change: Change) -> CheckinOu
             store.record(ev.CHECKIN_CLEAR, {"habit_id": habit.id, "date": day.isoformat()})
         after = analyze_rows(habit, _with_day(rows, day, new), today)
         store.cache_stats_now(today.toordinal(), STATS_VERSION, {habit.id: json.dumps(stats_to_json(after))})
-    return CheckinOutcome(habit, day, new, old, after, stats_milestone(habit, before, after))
+        reached = stats_milestone(habit, before, after)
+        if reached is not None and not store.announce(habit.id, reached.key):
+            reached = None  # announced before (done, undo, done): once is enough
+    return CheckinOutcome(habit, day, new, old, after, reached)
 
 
 def check_in(
     s: Session, habit: Habit, day: date, *, value: float | None = None, note: str | None = None
 ) -> CheckinOutcome:
-    """Mark a habit done on a day (a measurable habit's value defaults to its target: 0 for a quit habit)."""
+    """Mark a habit done on a day (without a value: its target, 0 for a quit habit, 1 for a yes/no one)."""
     return change_day(s, habit, day, Change("done", value, note))
 
 

@@ -22,7 +22,17 @@ def parse_day(text: str | None, today: date, *, allow_future: bool = False) -> d
         day = today - timedelta(days=int(m.group(1)))
     else:
         day = _iso(raw, text)
-    if day > today and not allow_future:
+    if allow_future and day > today:
+        return day
+    return check_day(day, today)
+
+
+def check_day(day: date, today: date) -> date:
+    """The one rule for the day of a check-in a person gives (``--date``, every import).
+
+    Not after today, not before 1970.
+    """
+    if day > today:
         raise HabitError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
     if day.year < 1970:
         raise HabitError(f"{day.isoformat()} is too far in the past")

@@ -19,8 +19,16 @@ from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.fields import FIELDS, HABIT_NAME, habit_from_fields, habit_to_fields
 from sync_protocol.domain.habit import Habit
 from sync_protocol.domain.ids import is_uuid, uuid7
+from sync_protocol.domain.text import name_key
 
-NEEDS_MEASURABLE = "--at-most needs a measurable habit (give --target and --unit)"
+
+def needs_measurable(habit: Habit) -> str:
+    """Why a goal cannot be given to a yes/no habit without saying it becomes measurable."""
+    return f"'{habit.name}' is a yes/no habit: to give it a target, unit or limit, add --kind measurable"
+
+
+def stays_measurable(habit: Habit) -> str:
+    return f"'{habit.name}' is measurable and cannot become a yes/no habit (its values would lose their meaning)"
 
 
 class HabitDraft(NamedTuple):
@@ -35,7 +43,8 @@ class HabitDraft(NamedTuple):
     tags: str | None = None
     color: str | None = None
     measurable: bool | None = None
-    """Chosen outright (the editor); None: measurable when a target, unit or --at-most is given."""
+    """Chosen outright (the editor, ``--kind``). None: a new habit is measurable when a target, unit or
+    --at-most is given; an edit keeps the kind (a goal for a yes/no habit is refused)."""
 
     def is_empty(self) -> bool:
         return all(value is None for value in self)
@@ -48,7 +57,8 @@ def draft_fields(draft: HabitDraft, base: Habit | None) -> tuple[dict[str, Any],
     """The habit fields the draft sets (checked JSON values) and what is wrong, per field.
 
     ``base`` is the habit being edited, or None for a new one. Problems with the goal are keyed
-    ``target`` (or ``kind`` when a goal is given to a yes/no habit).
+    ``target`` (or ``kind`` when a goal is given to a yes/no habit that is not made measurable, or a
+    measurable habit would become yes/no).
     """
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -73,10 +83,15 @@ def draft_fields(draft: HabitDraft, base: Habit | None) -> tuple[dict[str, Any],
             take("target", draft.target if draft.target is not None else (0.0 if draft.at_most else 1.0), False)
             values["target_type"] = "at_most" if draft.at_most else "at_least"
         return values, errors
-    if draft.target is None and draft.unit is None and draft.at_most is None:
+    if draft.measurable is False and base.is_measurable:
+        errors["kind"] = stays_measurable(base)
         return values, errors
-    if not (base.is_measurable or measurable):
-        errors["kind"] = NEEDS_MEASURABLE
+    goal_given = draft.target is not None or draft.unit is not None or draft.at_most is not None
+    if not base.is_measurable and draft.measurable is not True:
+        if goal_given:
+            errors["kind"] = needs_measurable(base)
+        return values, errors
+    if not goal_given and base.is_measurable:
         return values, errors
     values["kind"] = "measurable"
     if draft.target is not None:
@@ -87,10 +102,10 @@ def draft_fields(draft: HabitDraft, base: Habit | None) -> tuple[dict[str, Any],
 
 
 def name_taken(names: Mapping[str, str], name: str, except_id: str | None = None) -> str | None:
-    """Why ``name`` cannot be used (another habit, archived or not, has it, in any case), or None."""
-    folded = name.casefold()
+    """Why ``name`` cannot be used (another habit, archived or not, has a name that looks the same), or None."""
+    key = name_key(name)
     for hid, other in names.items():
-        if hid != except_id and other.casefold() == folded:
+        if hid != except_id and name_key(other) == key:
             return f"a habit named '{other}' already exists"
     return None
 
@@ -116,13 +131,14 @@ def resolve(s: Session, ref: str, *, include_archived: bool = True) -> Habit:
     for h in habits:
         if h.name == ref:
             return h
-    folded = ref.casefold().strip()
-    exact = [h for h in habits if h.name.casefold() == folded]
+    key = name_key(ref)
+    keys = {h.id: name_key(h.name) for h in habits}
+    exact = [h for h in habits if keys[h.id] == key]
     if len(exact) == 1:
         return exact[0]
-    if not folded:
+    if not key:
         raise NotFoundError("no habit name given")
-    matches = [h for h in habits if h.name.casefold().startswith(folded)]
+    matches = [h for h in habits if keys[h.id].startswith(key)]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -211,23 +227,23 @@ def move_habit(s: Session, habit: Habit, delta: int, *, include_archived: bool =
 def rename_duplicates(s: Session) -> list[tuple[str, str]]:
     """Make every name pick out one habit again (after a sync joined two devices' habits).
 
-    Of habits whose names are equal ignoring case, the one with the smallest id keeps its name
+    Of habits whose names look the same (:func:`name_key`), the one with the smallest id keeps its name
     and the others become "Name (2)", "Name (3)"... (the first free number). Returns the renames.
     """
     renamed: list[tuple[str, str]] = []
     with s.store.write():
         habits = sorted(s.store.habits(include_archived=True), key=lambda h: h.id)
-        taken = {h.name.casefold() for h in habits}
+        taken = {name_key(h.name) for h in habits}
         seen: set[str] = set()
         for h in habits:
-            folded = h.name.casefold()
-            if folded not in seen:
-                seen.add(folded)
+            key = name_key(h.name)
+            if key not in seen:
+                seen.add(key)
                 continue
             n = 2
-            while (new := _numbered(h.name, n)).casefold() in taken:
+            while name_key(new := _numbered(h.name, n)) in taken:
                 n += 1
-            taken.add(new.casefold())
+            taken.add(name_key(new))
             s.store.record(ev.HABIT_UPDATE, {"habit_id": h.id, "name": new})
             renamed.append((h.name, new))
     return renamed

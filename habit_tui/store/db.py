@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
 from habit_tui.errors import StoreError
-from habit_tui.store.migrations import LATEST, current_version, migrate
+from habit_tui.store.migrations import LATEST, MIGRATIONS, current_version, migrate
 
 
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -36,6 +37,7 @@ def connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
     try:
+        _check_ours(conn, path)
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
@@ -46,4 +48,28 @@ def connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         conn.close()
         raise explain(exc, path) from None
+    except StoreError:
+        conn.close()
+        raise
     return conn
+
+
+OUR_TABLES = frozenset({"schema_migrations", *re.findall(r"CREATE TABLE (\w+)", MIGRATIONS[0][1])})
+"""Tables every habit database has (the first migration's and the migration log): how we know one."""
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse, before anything is written, a database that is neither new (empty) nor ours.
+
+    Another program's SQLite file named ``habit.db`` must not get our tables, a WAL journal or
+    anything else: it is only read here.
+    """
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables and not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        return
+    if tables >= OUR_TABLES:
+        return
+    raise StoreError(
+        f"{path} is not a habit database: it holds another program's tables. "
+        "Move it away, or set HABIT_HOME to another folder"
+    )

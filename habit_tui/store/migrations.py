@@ -75,6 +75,23 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        # Milestones announced on this device (``Milestone.key``), so undoing and redoing a
+        # check-in does not announce one again. Local: never synced, never exported.
+        """
+        CREATE TABLE announced (
+            habit_id TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            length   INTEGER NOT NULL,
+            since    TEXT NOT NULL,
+            PRIMARY KEY (habit_id, kind, length, since)
+        ) WITHOUT ROWID;
+        """,
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -392,6 +392,13 @@ class Store:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
 
+    # ----- announced milestones (this device only) ----------------------------------
+    def announce(self, habit_id: str, key: tuple[str, int, str]) -> bool:
+        """Record that a milestone (``Milestone.key``) was announced; False if it already was."""
+        with self.write():
+            cur = self.conn.execute("INSERT OR IGNORE INTO announced VALUES (?, ?, ?, ?)", (habit_id, *key))
+        return cur.rowcount > 0
+
     def is_deleted(self, habit_id: str) -> bool:
         with self.reading():
             row = self.conn.execute("SELECT deleted FROM habits WHERE id = ?", (habit_id,)).fetchone()

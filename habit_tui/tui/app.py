@@ -1,4 +1,9 @@
-"""The full-screen app and its factory (shared by ``habit`` and the tests)."""
+"""The full-screen app and its factory (shared by ``habit`` and the tests).
+
+User text reaches the screen as plain text through the domain's
+:func:`~sync_protocol.domain.text.printable`: in every notification (:meth:`HabitApp.notify`), the
+confirmations, the palette (:mod:`habit_tui.tui.commands`) and each screen's widgets.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -20,6 +27,7 @@ from habit_tui.services import habits as svc
 from habit_tui.services.context import Session, open_session
 from habit_tui.services.preferences import save_theme
 from habit_tui.tui.backend import Backend
+from habit_tui.tui.commands import PlainSystemCommands
 from habit_tui.tui.messages import (
     ArchiveRequested,
     DatabaseChanged,
@@ -39,8 +47,14 @@ from habit_tui.tui.screens.help import HelpScreen
 from habit_tui.tui.syncer import Syncer
 from habit_tui.tui.widgets.status_line import StatusLine
 from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.text import printable
 
 WATCH_INTERVAL_S = 1.0
+
+
+def question(before: str, name: str, after: str) -> Text:
+    """A confirmation naming a habit in bold, as typed."""
+    return Text.assemble(before, (printable(name), "bold"), after)
 
 
 class HabitApp(App[None]):
@@ -50,6 +64,7 @@ class HabitApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("T", "toggle_theme", "Light/dark", show=False),
     ]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {PlainSystemCommands}
 
     sync_status = SyncStatus("local")
     """What the background sync is doing (the status line shows it)."""
@@ -71,7 +86,23 @@ class HabitApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return self.board
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text (it may name a habit or quote a note), never markup."""
+        super().notify(
+            printable(message, multiline=True), title=printable(title), severity=severity, timeout=timeout, markup=False
+        )
+
     def on_mount(self) -> None:
+        for warning in self.backend.settings.warnings:  # an unknown key in config.toml
+            self.notify(warning, title="Settings", severity="warning", timeout=10)
         self.set_interval(WATCH_INTERVAL_S, self.watch_database)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         start = Syncer.wanted(self.backend.session)
@@ -174,7 +205,7 @@ class HabitApp(App[None]):
 
         self.push_screen(
             ConfirmScreen(
-                f"Archive [b]{escape(habit.name)}[/b]?\nIt leaves the board; its history is kept and z shows it again.",
+                question("Archive ", habit.name, "?\nIt leaves the board; its history is kept and z shows it again."),
                 yes="Archive",
             ),
             confirmed,
@@ -194,8 +225,9 @@ class HabitApp(App[None]):
 
         self.push_screen(
             ConfirmScreen(
-                f"Delete [b]{escape(habit.name)}[/b] and all its check-ins?\n"
-                "This cannot be undone (archive keeps the history).",
+                question(
+                    "Delete ", habit.name, " and all its check-ins?\nThis cannot be undone (archive keeps the history)."
+                ),
                 yes="Delete",
                 danger=True,
             ),
@@ -239,7 +271,9 @@ class HabitApp(App[None]):
                 "Habit detail", "Heatmap, score chart and notes of the selected habit (i)", board.action_detail
             )
             for row in board.board.rows:
-                yield SystemCommand(f"Open {row.habit.name}", "Show this habit's detail", _opener(self, row.habit))
+                yield SystemCommand(
+                    f"Open {printable(row.habit.name)}", "Show this habit's detail", _opener(self, row.habit)
+                )
         yield SystemCommand(
             "Show or hide archived habits", "Toggle archived habits on the board (z)", board.action_toggle_archived
         )

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sync_protocol.domain.checkin import CheckIn, day_credit
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
 from sync_protocol.domain.schedule import ScheduleKind, StreakUnit
-from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze
+from sync_protocol.domain.stats import PeriodResult, PeriodState, analyze, effective_start
 
 PATTERN_DAYS = 56
 """The weekday pattern of misses looks at the last eight weeks."""
@@ -60,6 +60,12 @@ class HabitFacts:
     """Score 4, 3, 2 and 1 weeks ago, then today (0 to 1)."""
     recent_rate: float | None
     """Share of what was due in the last four weeks that was done."""
+    period_lost: bool = False
+    """The current period can no longer be met (then the habit is not at risk: nothing can save it)."""
+    days_open: int = 0
+    """Days of the current period on which it can still be done, today included if it is still open."""
+    today_value: float | None = None
+    """What today's check-in holds (a measurable habit's amount)."""
 
     @property
     def days_left(self) -> int:
@@ -123,6 +129,8 @@ class HabitFacts:
             "weekly_scores": [round(s, 4) for s in self.weekly_scores],
             "trend": self.trend,
             "recent_rate": None if self.recent_rate is None else round(self.recent_rate, 4),
+            "period_lost": self.period_lost,
+            "days_open": self.days_open,
         }
 
 
@@ -135,7 +143,7 @@ def habit_facts(
     risk_days = inactive_after(habit, risk_days)
     stats = analyze(habit, checkins, today, risk_days=risk_days, periods_out=periods, series=series)
     by_day = {c.date: c for c in checkins if c.date <= today}
-    start = min([habit.start_date, *by_day, today])
+    start = min(effective_start(habit, by_day.values()), today)
     scores = dict(series)
     weekly = tuple(scores.get(today - timedelta(days=7 * w), 0.0) for w in range(TREND_WEEKS, -1, -1))
 
@@ -153,13 +161,15 @@ def habit_facts(
             misses[day.weekday()] += 1
         day += timedelta(days=1)
 
+    quit_habit = habit.kind is HabitKind.MEASURABLE and habit.target_type is TargetType.AT_MOST
     days_left = (stats.period_end - today).days + 1
+    closed_today = stats.done_today or stats.skipped_today or (quit_habit and stats.today_value is not None)
+    days_open = days_left - (1 if closed_today else 0)
     reasons: list[Reason] = []
-    if stats.at_risk and stats.current_streak > 0 and stats.needed_this_period >= days_left:
+    if stats.at_risk and stats.current_streak > 0 and stats.needed_this_period >= days_open:
         reasons.append("streak_ends")
     if stats.at_risk and stats.days_since_done >= risk_days:
         reasons.append("inactive")
-    quit_habit = habit.kind is HabitKind.MEASURABLE and habit.target_type is TargetType.AT_MOST
     return HabitFacts(
         habit_id=habit.id,
         name=habit.name,
@@ -188,6 +198,9 @@ def habit_facts(
         pattern_days=(today - first).days,
         weekly_scores=weekly,
         recent_rate=_recent_rate(periods, today - timedelta(days=7 * TREND_WEEKS), today),
+        period_lost=stats.period_lost,
+        days_open=max(0, days_open),
+        today_value=stats.today_value,
     )
 
 
@@ -228,7 +241,7 @@ def _period_word(kind: ScheduleKind) -> str:
             return "week"
         case ScheduleKind.PER_MONTH:
             return "month"
-        case ScheduleKind.EVERY:
+        case ScheduleKind.EVERY | ScheduleKind.IN_DAYS:
             return "block"
         case _:
             return "day"

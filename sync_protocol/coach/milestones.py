@@ -2,7 +2,8 @@
 
 Pure: compare the state before a check-in with the state after it. Each milestone is
 announced once, on the check-in that reaches it: extending a record run day after day is one
-personal best, not one a day.
+personal best, not one a day. Undoing a check-in and doing it again reaches the same milestone
+(:attr:`Milestone.key`) again; the client records what it announced and stays quiet then.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class StreakState(NamedTuple):
     best_streak: int
     previous_record: int
     """The longest run that ended before the current one."""
+    streak_start: date | None = None
+    """The first day of the current run."""
 
 
 class Milestone(NamedTuple):
@@ -42,6 +45,16 @@ class Milestone(NamedTuple):
     length: int
     unit: StreakUnit
     previous: int = 0
+    since: date | None = None
+    """The first day of the run that reached it (streaks and personal bests)."""
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        """What makes two announcements the same milestone: the first check-in is one per habit; a
+        streak mark or a personal best is one per run (a new run reaching 7 days is a new one)."""
+        if self.kind == "first_checkin":
+            return (self.kind, 0, "")
+        return (self.kind, self.length, self.since.isoformat() if self.since else "")
 
     @property
     def message(self) -> str:
@@ -76,6 +89,7 @@ def state_of(stats: HabitStats) -> StreakState:
         current_streak=stats.current_streak,
         best_streak=stats.best_streak,
         previous_record=stats.previous_record,
+        streak_start=stats.streak_start,
     )
 
 
@@ -92,10 +106,12 @@ def milestone(before: StreakState, after: StreakState, *, habit: str, unit: str)
     if after.current_streak > before.current_streak:
         crossed = [m for m in STREAK_MARKS[streak_unit] if before.current_streak < m <= after.current_streak]
         if crossed:
-            return Milestone("streak", habit, crossed[-1], streak_unit)
+            return Milestone("streak", habit, crossed[-1], streak_unit, since=after.streak_start)
         record = after.previous_record
         if record >= MIN_RECORD and before.current_streak <= record < after.current_streak:
-            return Milestone("personal_best", habit, after.current_streak, streak_unit, previous=record)
+            return Milestone(
+                "personal_best", habit, after.current_streak, streak_unit, previous=record, since=after.streak_start
+            )
     if before.total_done == 0 and after.total_done > 0:
         return Milestone("first_checkin", habit, after.current_streak, streak_unit)
     return None

@@ -12,6 +12,7 @@ import re
 
 from sync_protocol.coach.facts import HabitFacts
 from sync_protocol.domain.habit import HabitKind, format_number
+from sync_protocol.domain.words import more_times
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNIT = re.compile(r"^[^\W\d_]{1,12}( [^\W\d_]{1,12})?$")
@@ -20,8 +21,10 @@ SYSTEM = (
     "You are a practical, warm habit coach inside a habit-tracking app. You are given facts about "
     "one habit that is at risk. Reply with two to four short sentences of plain text addressed to "
     "the user as 'you': say briefly why the habit is slipping, then give one or two concrete, "
-    "specific actions for today and for the weak days. Use only the facts given; do not invent "
-    "details about the person. No lists, no headings, no markdown, no greeting."
+    "specific actions for today and for the weak days. If the facts say the current period can no "
+    "longer be met, say so plainly and help with the next one instead; never suggest what can no "
+    "longer help. Use only the facts given; do not invent details about the person. No lists, no "
+    "headings, no markdown, no greeting."
 )
 
 
@@ -42,11 +45,15 @@ def facts_text(f: HabitFacts) -> str:
         )
     else:
         lines.append(f"No current streak (best ever: {f.streak_unit.text(f.best_streak)}).")
-    if "streak_ends" in f.reasons:
+    if f.period_lost:
+        lines.append(_lost_text(f))
+    elif "streak_ends" in f.reasons:
         when = "by the end of today" if f.days_left == 1 else f"within the next {f.days_left} days"
-        lines.append(f"The streak breaks unless it is done {_times(f.needed_this_period)} {when}.")
+        lines.append(f"The streak breaks unless it is done {more_times(f.needed_this_period)} {when}.")
     elif f.needed_this_period:
-        lines.append(f"Still needed in this {f.period_word}: {_times(f.needed_this_period)}, {f.days_left} days left.")
+        lines.append(
+            f"Still needed in this {f.period_word}: {more_times(f.needed_this_period)}, {f.days_left} days left."
+        )
     if f.last_done is None:
         lines.append(f"Never completed since it started {(f.today - f.start).days} days ago.")
     else:
@@ -67,6 +74,18 @@ def facts_text(f: HabitFacts) -> str:
     return "\n".join(lines)
 
 
+def _lost_text(f: HabitFacts) -> str:
+    ends = " The current streak ends with it." if f.current_streak else ""
+    if f.quit_habit and f.period_word == "day":
+        amount = "" if f.today_value is None else f" ({format_number(f.today_value)} logged)"
+        return f"Today is already over the limit{amount}: today can no longer be met, whatever happens now.{ends}"
+    days = "no days" if f.days_open <= 0 else f"only {f.days_open} day{'s' if f.days_open != 1 else ''}"
+    return (
+        f"This {f.period_word} can no longer be met: it still needs {more_times(f.needed_this_period)} and {days} "
+        f"can still count.{ends} Each time done still raises the habit strength score."
+    )
+
+
 def safe_unit(unit: str) -> str:
     """The unit if it looks like one (``glasses``, ``km``, ``мин``), else ``''``."""
     clean = unit.strip()
@@ -81,7 +100,3 @@ def _kind_text(f: HabitFacts) -> str:
     if f.quit_habit:
         return f"a habit to cut down or quit: at most {amount} per day"
     return f"measurable: at least {amount} per day"
-
-
-def _times(n: int) -> str:
-    return "once more" if n == 1 else f"{n} more times"

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sync_protocol.coach.facts import HabitFacts
 from sync_protocol.domain.habit import HabitKind, format_number
+from sync_protocol.domain.words import counted, more_times
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKEND = frozenset({5, 6})
 
 
 def rule_advice(f: HabitFacts) -> str:
-    """Two to four sentences: why it is at risk, the pattern, the trend, and what to do."""
+    """Two to four sentences: why it is at risk, the pattern, the trend, and what to do.
+
+    A habit whose current period can no longer be met gets the plain truth instead: no advice
+    to do what no longer helps ("stay under 5 today" with 7 logged, "5 more times" in 2 days).
+    """
+    if f.period_lost:
+        return _lost(f)
     parts = [_why(f)]
     pattern = _pattern(f)
     if pattern:
@@ -28,12 +37,35 @@ def _why(f: HabitFacts) -> str:
         if f.days_left == 1 and f.needed_this_period == 1:
             return f"Your {streak} ends tonight unless you {_do(f)} today."
         by = "today" if f.days_left == 1 else f"by {WEEKDAYS[f.period_end.weekday()]}"
-        more = "once more" if f.needed_this_period == 1 else f"{f.needed_this_period} more times"
-        return f"To keep your {streak} you need to {_do(f)} {more} {by}."
+        return f"To keep your {streak} you need to {_do(f)} {more_times(f.needed_this_period)} {by}."
     if f.last_done is None:
         return f"You have not completed this since you started it {_ago((f.today - f.start).days)}."
     best = f" (your best streak was {f.streak_unit.text(f.best_streak)})" if f.best_streak >= 3 else ""
-    return f"It has been {f.days_since_done} days since you last completed it{best}."
+    done = f"stayed at or under {_amount(f)}" if f.quit_habit else "completed it"
+    return f"It has been {f.days_since_done} days since you last {done}{best}."
+
+
+def _lost(f: HabitFacts) -> str:
+    """What a period that can no longer be met means, and what is worth doing now."""
+    ends = f", and your {f.streak_unit.phrase(f.current_streak)} ends with it" if f.current_streak else ""
+    if f.quit_habit and f.period_word == "day":
+        logged = f"{format_number(f.today_value)} {f.unit}".strip() if f.today_value is not None else "more"
+        return (
+            f"Today is already over your limit ({logged} logged, at most {_amount(f)}), so today cannot be met "
+            f"any more{ends}. Log the rest of the day honestly and aim to stay at or under {_amount(f)} tomorrow: "
+            "one day over does not undo the days before it."
+        )
+    left = (
+        "no day is left"
+        if f.days_open <= 0
+        else f"only {counted(f.days_open, 'day')} {'is' if f.days_open == 1 else 'are'} left"
+    )
+    return (
+        f"This {f.period_word} can no longer be met: "
+        f"it still needs {more_times(f.needed_this_period)} and {left}{ends}. "
+        f"Do not try to cram it in; plan the next {f.period_word} now, from {_next_start(f)}, and keep going this "
+        f"{f.period_word} anyway: every time still counts towards the score."
+    )
 
 
 def _pattern(f: HabitFacts) -> str:
@@ -102,6 +134,16 @@ def _do(f: HabitFacts) -> str:
 
 def _amount(f: HabitFacts) -> str:
     return f"{format_number(f.target)} {f.unit}".strip()
+
+
+def _next_start(f: HabitFacts) -> str:
+    first = f.period_end + timedelta(days=1)
+    gap = (first - f.today).days
+    if gap == 1:
+        return "tomorrow"
+    if gap < 7:
+        return WEEKDAYS[first.weekday()]
+    return f"{WEEKDAYS[first.weekday()]} {first.day} {first:%B}"
 
 
 def _ago(days: int) -> str:

@@ -68,6 +68,14 @@ def validate_value(habit: Habit, value: float) -> float:
     return amount
 
 
+def done_value(habit: Habit) -> float:
+    """What ``done`` records without a value: 1 for a yes/no habit, the target of an at-least
+    habit, and 0 for an at-most (quit) habit, as Loop Habit Tracker does."""
+    if not habit.is_measurable:
+        return 1.0
+    return habit.target if habit.target_type is TargetType.AT_LEAST else 0.0
+
+
 def day_credit(habit: Habit, checkin: CheckIn) -> float:
     """How much of the day's goal a check-in meets, between 0 and 1 (skips are not credit)."""
     if checkin.skipped or checkin.value is None:

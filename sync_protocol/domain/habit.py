@@ -50,6 +50,15 @@ class Habit:
         return f"{words} {format_number(self.target)} {self.unit}".rstrip()
 
 
+NO_RATE = "n/a"
+"""A rate of nothing: nothing was due yet (``–`` marks a skipped day, and only that)."""
+
+
+def format_rate(rate: float | None) -> str:
+    """``83%``, or ``n/a`` when nothing was due: every completion rate and score, in every output."""
+    return NO_RATE if rate is None else f"{round(rate * 100)}%"
+
+
 def format_number(value: float) -> str:
     """``3`` for 3.0, ``2.5`` for 2.5: numbers as a person writes them."""
     if value == int(value):

@@ -6,6 +6,15 @@ Grammar (parse and format round-trip exactly):
 * weekdays: ``mon,wed,fri`` (any non-empty set, printed in calendar order)
 * calendar periods: ``3/week`` (ISO week, Monday first), ``10/month``
 * interval: ``every 3 days`` (blocks of N days anchored at the habit's start date)
+* rolling window: ``2 in 3 days`` (Loop Habit Tracker's "N times in M days": blocks of M days
+  anchored like an interval, each needing N completions). ``N in N days`` is ``daily`` and
+  ``1 in M days`` is ``every M days``: they mean exactly the same, so they print as those.
+
+Score frequency (:attr:`Schedule.loop_frequency`) is Loop's ``numerator / denominator``:
+``daily`` 1/1, ``N/week`` N/7, ``N/month`` N/30 (Loop's month), ``every N days`` 1/N and
+``N in M days`` N/M. Loop cannot express weekdays (``mon,wed,fri``); we score them as
+``N/week`` with N the number of weekdays, so a check-in on another day of the week counts as
+much as one on a scheduled day (the streak still follows the scheduled days).
 """
 
 from __future__ import annotations
@@ -20,6 +29,9 @@ from sync_protocol.domain.errors import DomainError
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+SCHEDULE_EXAMPLES: tuple[str, ...] = ("daily", "mon,wed,fri", "3/week", "10/month", "every 3 days", "2 in 3 days")
+"""One of each kind of schedule: every hint and error that shows how to write one lists these."""
+
 
 class ScheduleKind(StrEnum):
     DAILY = "daily"
@@ -27,6 +39,8 @@ class ScheduleKind(StrEnum):
     PER_WEEK = "per_week"
     PER_MONTH = "per_month"
     EVERY = "every"
+    IN_DAYS = "in_days"
+    """``N in M days``: ``count`` completions in each block of ``span`` days."""
 
 
 class StreakUnit(StrEnum):
@@ -53,10 +67,6 @@ class StreakUnit(StrEnum):
     def short(self, length: int) -> str:
         """``54 d``, ``3 wk``, ``4 ×``: for narrow table columns."""
         return f"{length} {_WORDS[self][2]}"
-
-    def compact(self, length: int) -> str:
-        """``54d``, ``3w``, ``2mo``, ``4``: for a terminal column."""
-        return f"{length}{'' if self is StreakUnit.TIMES else self.value}"
 
     def phrase(self, length: int) -> str:
         """``12-day streak``, ``3-week streak``, ``streak of 4``."""
@@ -87,6 +97,8 @@ class Period(NamedTuple):
 
 _PER_RE = re.compile(r"([0-9]+)\s*/\s*(week|month)")
 _EVERY_RE = re.compile(r"every\s+([0-9]+)\s+days?")
+_IN_DAYS_RE = re.compile(r"([0-9]+)\s*(?:times?\s+)?in\s+([0-9]+)\s+days?")
+MAX_SPAN = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,8 @@ class Schedule:
     kind: ScheduleKind
     count: int = 1
     weekdays: frozenset[int] = frozenset()
+    span: int = 0
+    """Days in each block of an ``N in M days`` schedule (M); 0 for every other kind."""
 
     # ----- grammar -------------------------------------------------------------
     @classmethod
@@ -113,11 +127,13 @@ class Schedule:
             return cls(kind, count=n)
         if m := _EVERY_RE.fullmatch(raw):
             n = int(m.group(1))
-            if not 1 <= n <= 365:
-                raise DomainError(f"schedule '{text}': the interval must be between 1 and 365 days")
+            if not 1 <= n <= MAX_SPAN:
+                raise DomainError(f"schedule '{text}': the interval must be between 1 and {MAX_SPAN} days")
             if n == 1:
                 return cls(ScheduleKind.DAILY)
             return cls(ScheduleKind.EVERY, count=n)
+        if m := _IN_DAYS_RE.fullmatch(raw):
+            return cls.in_days(int(m.group(1)), int(m.group(2)), text)
         days: set[int] = set()
         for token in (t for t in re.split(r"[,\s]+", raw) if t):
             idx = _weekday_index(token)
@@ -129,6 +145,20 @@ class Schedule:
                 return cls(ScheduleKind.DAILY)
             return cls(ScheduleKind.WEEKDAYS, count=len(days), weekdays=frozenset(days))
         raise DomainError(_bad(text))
+
+    @classmethod
+    def in_days(cls, times: int, days: int, text: str = "") -> Schedule:
+        """``times`` completions in every ``days`` days, in its simplest form (``2 in 3 days``)."""
+        shown = text or f"{times} in {days} days"
+        if not 1 <= days <= MAX_SPAN:
+            raise DomainError(f"schedule '{shown}': the number of days must be between 1 and {MAX_SPAN}")
+        if not 1 <= times <= days:
+            raise DomainError(f"schedule '{shown}': the number of times must be between 1 and {days}")
+        if times == days:
+            return cls(ScheduleKind.DAILY)
+        if times == 1:
+            return cls(ScheduleKind.EVERY, count=days)
+        return cls(ScheduleKind.IN_DAYS, count=times, span=days)
 
     def __str__(self) -> str:
         match self.kind:
@@ -142,6 +172,8 @@ class Schedule:
                 return f"{self.count}/month"
             case ScheduleKind.EVERY:
                 return f"every {self.count} days"
+            case ScheduleKind.IN_DAYS:
+                return f"{self.count} in {self.span} days"
 
     def describe(self) -> str:
         """A sentence a person reads, for previews."""
@@ -157,6 +189,8 @@ class Schedule:
                 return f"{self.count} time{'s' if self.count > 1 else ''} a calendar month"
             case ScheduleKind.EVERY:
                 return f"once in every block of {self.count} days"
+            case ScheduleKind.IN_DAYS:
+                return f"{self.count} times in every block of {self.span} days"
 
     # ----- numbers ------------------------------------------------------------
     @property
@@ -171,6 +205,26 @@ class Schedule:
                 return self.count / 30
             case ScheduleKind.EVERY:
                 return 1 / self.count
+            case ScheduleKind.IN_DAYS:
+                return self.count / self.span
+
+    @property
+    def loop_frequency(self) -> tuple[int, int]:
+        """Loop Habit Tracker's frequency of this schedule, ``(numerator, denominator)``: the score
+        looks at the completions of the last ``denominator`` days (see the module docstring)."""
+        match self.kind:
+            case ScheduleKind.DAILY:
+                return (1, 1)
+            case ScheduleKind.WEEKDAYS | ScheduleKind.PER_WEEK:
+                return (self.count, 7)
+            case ScheduleKind.PER_MONTH:
+                # Loop's month is 30 days, and its Frequency(30, 30) is daily; 31/month asks for every
+                # day of every month (the period's target is capped at the month's length), so it is daily too.
+                return (1, 1) if self.count >= 30 else (self.count, 30)
+            case ScheduleKind.EVERY:
+                return (1, self.count)
+            case ScheduleKind.IN_DAYS:
+                return (self.count, self.span)
 
     @property
     def unit(self) -> StreakUnit:
@@ -203,6 +257,10 @@ class Schedule:
                 offset = (day - anchor).days % self.count
                 start = day - timedelta(days=offset)
                 return Period(start, start + timedelta(days=self.count - 1), 1)
+            case ScheduleKind.IN_DAYS:
+                offset = (day - anchor).days % self.span
+                start = day - timedelta(days=offset)
+                return Period(start, start + timedelta(days=self.span - 1), self.count)
             case ScheduleKind.WEEKDAYS:
                 wd = day.weekday()
                 back = min((wd - d) % 7 for d in self.weekdays)
@@ -228,8 +286,7 @@ class Schedule:
             return []
         p = self.period_of(first, anchor)
         lo, hi, end = p.start.toordinal(), p.end.toordinal(), last.toordinal()
-        if self.kind in (ScheduleKind.DAILY, ScheduleKind.EVERY, ScheduleKind.PER_WEEK):
-            step = {ScheduleKind.DAILY: 1, ScheduleKind.EVERY: self.count, ScheduleKind.PER_WEEK: 7}[self.kind]
+        if step := self._fixed_length():
             return [(o, o + step - 1, p.target) for o in range(lo, end + 1, step)]
         if self.kind is ScheduleKind.WEEKDAYS:
             # Length of the period starting on each scheduled weekday; (ordinal - 1) % 7 is date.weekday().
@@ -242,6 +299,20 @@ class Schedule:
                 o = nxt
             return out
         return [(q.start.toordinal(), q.end.toordinal(), q.target) for q in self.periods(first, last, anchor)]
+
+    def _fixed_length(self) -> int:
+        """The length of every period, for kinds whose periods all have the same length (else 0)."""
+        match self.kind:
+            case ScheduleKind.DAILY:
+                return 1
+            case ScheduleKind.PER_WEEK:
+                return 7
+            case ScheduleKind.EVERY:
+                return self.count
+            case ScheduleKind.IN_DAYS:
+                return self.span
+            case _:
+                return 0
 
     def is_due_on(self, day: date) -> bool:
         """Whether ``day`` is a scheduled day (weekday schedules); other schedules are due every day."""
@@ -264,4 +335,5 @@ def _weekday_index(token: str) -> int | None:
 
 
 def _bad(text: str) -> str:
-    return f"bad schedule '{text}': use 'daily', weekdays like 'mon,wed,fri', '3/week', '10/month' or 'every 3 days'"
+    daily, weekdays, *middle, last = (f"'{example}'" for example in SCHEDULE_EXAMPLES)
+    return f"bad schedule '{text}': use {daily}, weekdays like {weekdays}, {', '.join(middle)} or {last}"

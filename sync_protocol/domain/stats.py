@@ -1,18 +1,40 @@
-"""Streaks, completion rate, the Loop-style score and at-risk, computed in one pass.
+"""Streaks, completion rate, Loop Habit Tracker's score and at-risk, computed in one pass.
 
 Rules (DESIGN.md section 2):
 
+* A habit counts from its *effective start*: its start date, or its first check-in when that is
+  earlier (:func:`effective_start`, the one definition ``habit show``, the app, the completion
+  rate, the streaks and the score all use). Days before it are neither done nor missed.
+* A day is *done* when its check-in meets the goal. A quit (at-most) habit's past day with no
+  check-in counts as 0, which meets the goal; the day in progress counts once it is entered.
 * A period (a day, a week, a month, an interval block, or the stretch from one scheduled
-  weekday to the next) is *satisfied* when it holds its target number of completed days.
-  Each skipped day lowers that target by one; a period whose target drops to zero is neutral,
-  unless it still holds a completion (then it is satisfied: skipping the rest of a period
-  never takes away what was done in it).
-* The period containing today is neutral until it is satisfied or over, so today never
-  breaks a streak before it ends. A first period that began before the habit did is neutral
-  unless satisfied.
+  weekday to the next) is *satisfied* when it holds its target number of done days. One rule
+  for skips, for every schedule: each skipped day excuses one completion. A period that is over
+  and whose done and skipped days together fall short of the target is *missed*; one that is
+  not satisfied but whose skips cover the shortfall is *neutral*. So a skip neither breaks a
+  streak nor extends it (``3/week`` with 2 done and 1 skipped is neutral, like a skipped day of
+  a daily habit).
+* The period containing today is neutral until it is satisfied or over, so today never breaks
+  a streak before it ends. A first period that began before the habit did is neutral unless
+  satisfied.
 * Streaks count consecutive satisfied periods; neutral periods neither break nor extend them.
-* Score: each day ``S = m*S + (1-m)*v`` with ``m = 0.5 ** (sqrt(f) / 13)``; ``v`` is the credit
-  of the day's period (partial for measurable habits); neutral days leave S unchanged.
+* The current period is *lost* when what it still needs can no longer fit in the days left
+  (``5/week`` with nothing done on Saturday; a quit habit's day already over its limit). A lost
+  period is not "at risk": no check-in can save it.
+* Score, Loop's ``ScoreList.recompute``: with the schedule's Loop frequency ``N/M``
+  (:attr:`Schedule.loop_frequency`), ``f = N/M`` and ``m = 0.5 ** (sqrt(f) / 13)``, each day
+  that is not skipped does ``S = m*S + (1-m)*p``, where ``p`` comes from the sum over the last
+  M days (that day included; a skipped day adds nothing):
+
+  - yes/no: the number of done days, with N and M doubled when ``f < 1`` (Loop smooths
+    irregular repetitions that way); ``p = min(1, sum / N)``;
+  - measurable (a day with no check-in is 0): with ``T = N * target``, at least
+    ``p = min(1, sum / T)``; at most ``p = clamp(1 - (sum - T) / T, 0, 1)`` (``T = 0``: 1 when the
+    sum is 0, else 0). Loop's measurable habits always have N = 1, so T is the target per
+    day, week or month; ``N * target`` is our choice for the schedules Loop cannot give them.
+
+  S starts at 0 (at 1 for an at-most habit) on the effective start. Today changes S only once
+  it holds a check-in: the score of a day that is over, and of today once entered, is Loop's.
 """
 
 from __future__ import annotations
@@ -22,10 +44,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import accumulate, chain, compress
+from operator import sub
 from typing import Any, NamedTuple
 
 from sync_protocol.domain.checkin import CheckIn, value_credit
-from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.habit import Habit, TargetType
 from sync_protocol.domain.schedule import Period, ScheduleKind
 
 
@@ -48,11 +72,18 @@ class HabitStats:
     last_done: date | None
     days_since_done: int
     total_done: int
+    """Check-ins that met the goal (a quit habit's empty days meet it too, but are not check-ins)."""
     today_value: float | None
     needed_this_period: int
     period_end: date
     previous_record: int = 0
     """The longest streak that ended before the current one began."""
+    period_lost: bool = False
+    """The current period can no longer be satisfied: what it still needs does not fit in the days left."""
+    streak_start: date | None = None
+    """The first day of the current streak's first period (None without a streak)."""
+    started: date | None = None
+    """The first day the habit counts (:func:`effective_start`); days before it are not the habit's."""
 
 
 class PeriodResult(NamedTuple):
@@ -60,9 +91,10 @@ class PeriodResult(NamedTuple):
     state: PeriodState
     completions: int
     required: int
+    """The period's target less its skipped days."""
 
 
-STATS_VERSION = 2
+STATS_VERSION = 4
 """Bump whenever the rules below change, so cached results are recomputed."""
 
 
@@ -83,6 +115,9 @@ def stats_to_json(s: HabitStats) -> dict[str, object]:
         "needed_this_period": s.needed_this_period,
         "period_end": s.period_end.isoformat(),
         "previous_record": s.previous_record,
+        "period_lost": s.period_lost,
+        "streak_start": s.streak_start.isoformat() if s.streak_start else None,
+        "started": s.started.isoformat() if s.started else None,
     }
 
 
@@ -103,6 +138,9 @@ def stats_from_json(d: dict[str, Any]) -> HabitStats:
         needed_this_period=int(d["needed_this_period"]),
         period_end=date.fromisoformat(d["period_end"]),
         previous_record=int(d.get("previous_record", 0)),
+        period_lost=bool(d.get("period_lost", False)),
+        streak_start=date.fromisoformat(d["streak_start"]) if d.get("streak_start") else None,
+        started=date.fromisoformat(d["started"]) if d.get("started") else None,
     )
 
 
@@ -112,6 +150,29 @@ def score_multiplier(frequency: float) -> float:
 
 DayRow = tuple[int, float | None, int]
 """A check-in reduced to what evaluation needs: (date ordinal, value, skipped as 0/1 or a bool)."""
+
+_MISSED, _DONE, _SKIPPED = 0, 1, 2
+"""A day's code in the day array of :func:`analyze_rows`."""
+_DAY_STATE = bytes.maketrans(b"\x00\x01\x02", b"01n")
+"""Day codes as a daily habit's period states: missed, satisfied, neutral."""
+_ONLY_DONE = bytes.maketrans(b"\x00\x01\x02", b"\x00\x01\x00")
+_ONLY_SKIPPED = bytes.maketrans(b"\x00\x01\x02", b"\x00\x00\x01")
+_NOT_SKIPPED = bytes.maketrans(b"\x00\x01\x02", b"\x01\x01\x00")
+
+
+def effective_start(habit: Habit, checkins: Iterable[CheckIn]) -> date:
+    """The first day a habit counts: its start date, or its first check-in when that is earlier.
+
+    The one definition of a habit's start, used by ``habit show`` ("since"), the app's detail
+    screen, the completion rate, the streaks and the score: after ``habit add W`` and
+    ``habit done W --date -4`` the habit counts from four days ago.
+    """
+    days = (c.date.toordinal() for c in checkins if c.skipped or c.value is not None)
+    return date.fromordinal(_first_day(habit, days))
+
+
+def _first_day(habit: Habit, checkin_days: Iterable[int]) -> int:
+    return min(habit.start_date.toordinal(), min(checkin_days, default=habit.start_date.toordinal()))
 
 
 def analyze(
@@ -132,6 +193,15 @@ def analyze(
     return analyze_rows(habit, rows, today, risk_days=risk_days, series=series, periods_out=periods_out)
 
 
+class _Current(NamedTuple):
+    """The period that contains today."""
+
+    end: int
+    target: int
+    completions: int
+    skips: int
+
+
 def analyze_rows(
     habit: Habit,
     rows: Iterable[DayRow],
@@ -143,122 +213,179 @@ def analyze_rows(
 ) -> HabitStats:
     """:func:`analyze` on pre-reduced rows (the store hands these over without building objects)."""
     t = today.toordinal()
-    credit: dict[int, float] = {}
+    values: dict[int, float] = {}
     skipped: set[int] = set()
-    today_value: float | None = None
-    yes_no = not habit.is_measurable
     for o, value, skip in rows:
         if o > t:
             continue
         if skip:
             skipped.add(o)
         elif value is not None:
-            credit[o] = (1.0 if value > 0 else 0.0) if yes_no else value_credit(habit, value)
-        else:
-            continue
-        if o == t:
-            today_value = value
-    earliest = min(min(credit, default=t + 1), min(skipped, default=t + 1))
-    start = min(habit.start_date.toordinal(), earliest, t)
-    done_days = sorted(o for o, v in credit.items() if v >= 1.0)
-    m = score_multiplier(habit.schedule.frequency)
-    score = 0.0
-    run = best = satisfied = missed = closed = 0
-    needed = 0
-    period_end = today
-    if habit.schedule.kind is ScheduleKind.DAILY and series is None and periods_out is None:
-        # Fast path: every day is its own period.
-        one_minus = 1.0 - m
-        for o in range(start, t + 1):
-            if o in skipped:
-                continue
-            v = credit.get(o, 0.0)
-            if v >= 1.0:
-                run += 1
-                best = max(best, run)
-                satisfied += 1
-            elif o == t:
-                needed = 1
-                continue
-            else:
-                closed = max(closed, run)
-                run = 0
-                missed += 1
-            score = m * score + one_minus * v
+            values[o] = value
+    first = _first_day(habit, chain(values, skipped))
+    start = min(first, t)
+    n = t - start + 1
+    at_most = habit.is_measurable and habit.target_type is TargetType.AT_MOST
+
+    # One code per day from the effective start to today, and the amounts the score sums.
+    codes = bytearray(b"\x01") * n if at_most else bytearray(n)
+    codes[-1] = _MISSED  # today is done only once a check-in says so
+    amounts = [0.0] * n
+    total_done = 0
+    yes_no = not habit.is_measurable
+    for o, value in values.items():
+        i = o - start
+        met = value > 0 if yes_no else value_credit(habit, value) >= 1.0
+        codes[i] = met
+        total_done += met
+        amounts[i] = (1.0 if met else 0.0) if yes_no else max(0.0, value)
+    for o in skipped:
+        codes[o - start] = _SKIPPED
+
+    if habit.schedule.kind is ScheduleKind.DAILY:
+        streaks = _daily_streaks(codes, start, periods_out)
     else:
-        bounds = habit.schedule.period_bounds(date.fromordinal(start), today, habit.start_date)
-        one_minus = 1.0 - m
-        for p_start, p_end, p_target in bounds:
-            lo = max(p_start, start)
-            hi = min(p_end, t)
-            completions = skips = 0
-            credit_sum = 0.0
-            for o in range(lo, hi + 1):
-                if o in skipped:
-                    skips += 1
-                    continue
-                v = credit.get(o, 0.0)
-                credit_sum += v
-                if v >= 1.0:
-                    completions += 1
-            required = max(0, p_target - skips)
-            if completions > 0 and completions >= required:
-                state = PeriodState.SATISFIED
-            elif required == 0 or p_end >= t or p_start < start:
-                state = PeriodState.NEUTRAL
-            else:
-                state = PeriodState.MISSED
-            if state is PeriodState.SATISFIED:
-                run += 1
-                best = max(best, run)
-                satisfied += 1
-            elif state is PeriodState.MISSED:
-                closed = max(closed, run)
-                run = 0
-                missed += 1
-            if periods_out is not None:
-                period = Period(date.fromordinal(p_start), date.fromordinal(p_end), p_target)
-                periods_out.append(PeriodResult(period, state, completions, required))
-            if state is not PeriodState.NEUTRAL:
-                v_period = min(1.0, credit_sum / required) if required else 1.0
-                if series is None:
-                    # k equal updates at once: S -> v + (S - v) * m**k (skipped days leave S alone)
-                    k = hi - lo + 1 - skips
-                    score = v_period + (score - v_period) * m**k
-                else:
-                    for o in range(lo, hi + 1):
-                        if o not in skipped:
-                            score = m * score + one_minus * v_period
-                        series.append((date.fromordinal(o), score))
-            elif series is not None:
-                series.extend((date.fromordinal(o), score) for o in range(lo, hi + 1))
-            if p_end >= t:
-                needed = max(0, required - completions)
-                period_end = date.fromordinal(p_end)
-    last_done = date.fromordinal(done_days[-1]) if done_days else None
-    days_since = (t - done_days[-1]) if done_days else (t - start)
-    days_left = (period_end - today).days + 1
-    at_risk = needed > 0 and ((run > 0 and needed >= days_left) or (risk_days is not None and days_since >= risk_days))
-    rate = satisfied / (satisfied + missed) if satisfied + missed else None
+        streaks = _period_streaks(habit, codes, start, t, periods_out)
+    run, best, closed, satisfied, missed, run_start, cur = streaks
+
+    # The period that contains today: what it still needs, and whether that can still happen.
+    entered_today = t in values or t in skipped
+    outstanding = max(0, cur.target - cur.completions - cur.skips)
+    ahead = cur.end - t
+    if at_most:
+        # Days from today on without a check-in will count as met by themselves.
+        needed = max(0, outstanding - ahead - (0 if entered_today else 1))
+        room = 0
+    else:
+        needed = outstanding
+        room = ahead + (1 if codes[-1] == _MISSED else 0)
+    lost = needed > room
+    last = codes.rfind(_DONE)
+    days_since = (n - 1 - last) if last >= 0 else (t - start)
+    streak_ends = run > 0 and not lost and codes[-1] == _MISSED and 0 < needed >= room
+    inactive = risk_days is not None and days_since >= risk_days and outstanding > 0 and not lost
     return HabitStats(
         current_streak=run,
         best_streak=best,
-        score=score,
-        completion_rate=rate,
-        done_today=credit.get(t, 0.0) >= 1.0,
+        score=_score(habit, amounts, codes, start, t in values, series),
+        completion_rate=satisfied / (satisfied + missed) if satisfied + missed else None,
+        done_today=codes[-1] == _DONE,
         skipped_today=t in skipped,
-        due_today=needed > 0,
-        at_risk=at_risk,
-        last_done=last_done,
+        due_today=needed > 0 and room > 0,
+        at_risk=streak_ends or inactive,
+        last_done=date.fromordinal(start + last) if last >= 0 else None,
         days_since_done=days_since,
-        total_done=len(done_days),
-        today_value=today_value,
+        total_done=total_done,
+        today_value=values.get(t),
         needed_this_period=needed,
-        period_end=period_end,
+        period_end=date.fromordinal(cur.end),
         previous_record=closed,
+        period_lost=lost,
+        streak_start=date.fromordinal(run_start) if run else None,
+        started=date.fromordinal(first),
     )
 
 
-def effective_start(habit: Habit, checkins: Iterable[CheckIn]) -> date:
-    first = min((c.date for c in checkins), default=habit.start_date)
-    return min(first, habit.start_date)
+_Streaks = tuple[int, int, int, int, int, int, _Current]
+"""current run, best, longest closed run, satisfied, missed, first day of the run, today's period."""
+
+
+def _daily_streaks(codes: bytearray, start: int, periods_out: list[PeriodResult] | None) -> _Streaks:
+    """Every day is a period: the run of days read off the day codes as text."""
+    states = codes.translate(_DAY_STATE)
+    if codes[-1] != _DONE:
+        states[-1] = ord("n")  # today is neutral until it is done
+    last_miss = states.rfind(b"0")
+    run = states.count(b"1", last_miss + 1)
+    closed = max(map(len, states[: last_miss + 1].replace(b"n", b"").split(b"0"))) if last_miss >= 0 else 0
+    run_start = start + states.find(b"1", last_miss + 1) if run else 0
+    if periods_out is not None:
+        names = {ord("1"): PeriodState.SATISFIED, ord("0"): PeriodState.MISSED, ord("n"): PeriodState.NEUTRAL}
+        for i, code in enumerate(states):
+            day = date.fromordinal(start + i)
+            skips = int(codes[i] == _SKIPPED)
+            periods_out.append(PeriodResult(Period(day, day, 1), names[code], int(codes[i] == _DONE), 1 - skips))
+    today = codes[-1]
+    current = _Current(start + len(codes) - 1, 1, int(today == _DONE), int(today == _SKIPPED))
+    return run, max(run, closed), closed, states.count(b"1"), states.count(b"0"), run_start, current
+
+
+def _period_streaks(
+    habit: Habit, codes: bytearray, start: int, t: int, periods_out: list[PeriodResult] | None
+) -> _Streaks:
+    """Periods of the schedule (interval blocks stay anchored at the start date: a back-dated
+    check-in moves where the habit starts counting, never how its blocks line up)."""
+    anchor = habit.start_date
+    done = list(accumulate(codes.translate(_ONLY_DONE), initial=0))
+    skips_sum = list(accumulate(codes.translate(_ONLY_SKIPPED), initial=0))
+    run = best = closed = satisfied = missed = run_start = 0
+    current = _Current(t, 1, 0, 0)
+    for p_start, p_end, target in habit.schedule.period_bounds(date.fromordinal(start), date.fromordinal(t), anchor):
+        lo, hi = max(p_start, start) - start, min(p_end, t) - start + 1
+        completions = done[hi] - done[lo]
+        skips = skips_sum[hi] - skips_sum[lo]
+        if completions >= target:
+            state = PeriodState.SATISFIED
+            if not run:
+                run_start = p_start
+            run += 1
+            best = max(best, run)
+            satisfied += 1
+        elif p_end >= t or completions + skips >= target or p_start < start:
+            state = PeriodState.NEUTRAL
+        else:
+            state = PeriodState.MISSED
+            closed = max(closed, run)
+            run = 0
+            missed += 1
+        if periods_out is not None:
+            period = Period(date.fromordinal(p_start), date.fromordinal(p_end), target)
+            periods_out.append(PeriodResult(period, state, completions, max(0, target - skips)))
+        if p_end >= t:
+            current = _Current(p_end, target, completions, skips)
+    return run, best, closed, satisfied, missed, run_start, current
+
+
+def _score(
+    habit: Habit,
+    amounts: list[float],
+    codes: bytearray,
+    start: int,
+    entered_today: bool,
+    series: list[tuple[date, float]] | None,
+) -> float:
+    """Loop's score at the end of today (see the module docstring); ``series`` gets every day's."""
+    num, den = habit.schedule.loop_frequency
+    frequency = num / den
+    if not habit.is_measurable and frequency < 1:
+        num, den = 2 * num, 2 * den
+    if den == 1:
+        sums = amounts
+    else:
+        prefix = list(accumulate(amounts, initial=0.0))
+        sums = prefix[1:den] + list(map(sub, prefix[den:], prefix[: len(prefix) - den]))
+    if not habit.is_measurable:
+        shares = [x / num if x < num else 1.0 for x in sums]
+    else:
+        total = num * habit.target
+        if habit.target_type is TargetType.AT_LEAST:
+            shares = [x / total if x < total else 1.0 for x in sums] if total > 0 else [1.0] * len(sums)
+        elif total > 0:
+            shares = [1.0 if x <= total else max(0.0, 1.0 - (x - total) / total) for x in sums]
+        else:
+            shares = [0.0 if x > 0 else 1.0 for x in sums]
+    counted = codes.translate(_NOT_SKIPPED)
+    if not entered_today:
+        counted[-1] = 0  # the day in progress waits for its check-in
+    m = score_multiplier(frequency)
+    k = 1.0 - m
+    score = 1.0 if habit.is_measurable and habit.target_type is TargetType.AT_MOST else 0.0
+    if series is None:
+        for p in compress(shares, counted):
+            score = m * score + k * p
+        return score
+    for i, p in enumerate(shares):
+        if counted[i]:
+            score = m * score + k * p
+        series.append((date.fromordinal(start + i), score))
+    return score

@@ -10,7 +10,10 @@ clean text with the same :class:`TextRule`, so a replica never holds text anothe
   or paragraph separators and no Unicode noncharacters;
 * bounded length, counted in characters after normalising.
 
-Text is data: it is printed literally everywhere, never interpreted as markup.
+Text is data: it is printed literally everywhere, never interpreted as markup. Text stored before
+this rule (or by a replica that did not apply it) is shown through :func:`printable`, which makes
+every character the rule refuses visible instead of sending it to a terminal. Names are compared
+by :func:`name_key`, so names that look the same are one name.
 """
 
 from __future__ import annotations
@@ -88,6 +91,34 @@ class TextRule(NamedTuple):
         if text.isascii():
             return re.search(_ASCII_CONTROL_BUT_NEWLINE if lines else _ASCII_CONTROL, text) is not None
         return any(_forbidden(ch, lines) for ch in text if ch > "\x7e" or ch < " ")
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """``text`` as it is safe to show: every character the rule refuses is written as its escape.
+
+    ``ESC [ 2 J`` becomes ``\\x1b[2J``, a right-to-left override ``\\u202e``, a lone surrogate
+    ``\\ud800``, so text stored before the rule can neither move the cursor, recolour or clear the
+    terminal, nor reorder what follows it. A line break is kept when ``multiline`` (a note, a
+    description), else shown as ``\\n``. Text the rule accepts is returned unchanged; what this
+    returns, the rule accepts. The one display function of the client's command line and app.
+    """
+    if text.isprintable():  # the common case: letters, digits, punctuation, spaces
+        return text
+    return "".join(ascii(ch)[1:-1] if _forbidden(ch, multiline) else ch for ch in text)
+
+
+def name_key(name: str) -> str:
+    """What two names must not share: ``READ``, ``ＲＥＡＤ`` and ``read`` are one name.
+
+    Compatibility-normalised and case-folded (Unicode's NFKC_Casefold, near enough), so a name
+    stored before names were normalised still blocks and finds its look-alikes.
+    """
+    import unicodedata
+
+    if name.isascii():
+        return " ".join(name.split()).casefold()
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 def valid_unicode(text: str) -> bool:

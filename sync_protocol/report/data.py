@@ -8,8 +8,12 @@ disagrees with ``habit list``.
 How a schedule period counts towards a report: a daily or weekday period belongs to the report
 that holds its (first) day; a week, month or interval period that straddles the report's edge
 counts in proportion to the days it has inside (a ``10/month`` habit is due about 2 times in a
-week). ``due`` is what the schedule asked for, ``rate`` the share of it met in the periods that
-are decided (a period still running counts only once it is satisfied).
+week). ``due`` is what the schedule asked for, ``rate`` the share of it met. While the report's
+period runs, a schedule period that is still open counts with what is done in it so far (two of
+three daily habits done today is 67%, as the table's Due and Done columns say), though it is not
+yet a miss: its day is marked open and no streak breaks on it. Once a report's period is over,
+only decided periods count (a week that runs on past a month's end counts once it is satisfied).
+The headline ``completion_rate`` is the same sum over every habit as each row's ``rate``.
 """
 
 from __future__ import annotations
@@ -292,8 +296,9 @@ def build_report(
     tallies_now: list[_Tally] = []
     tallies_before: list[_Tally] = []
     broken: list[BrokenStreak] = []
+    running = judged_on == as_of  # the report's period is still going on
     for w in work:
-        now = _tally(w, current, as_of)
+        now = _tally(w, current, as_of, judged_on if running else None)
         before = _tally(w, previous, previous.end) if w.start <= previous.end else None
         tallies_now.append(now)
         if before is not None:
@@ -347,11 +352,10 @@ def _analyze(habit: Habit, checkins: Sequence[CheckIn], as_of: date, judged_on: 
     periods: list[PeriodResult] = []
     series: list[tuple[date, float]] = []
     stats = analyze(habit, by_day.values(), judged_on, periods_out=periods, series=series)
-    start = min([habit.start_date, *by_day])
     return _HabitWork(
         habit=habit,
         by_day=by_day,
-        start=start,
+        start=stats.started or habit.start_date,
         periods=periods,
         series=dict(series),
         current_streak=stats.current_streak,
@@ -370,7 +374,8 @@ def _share(kind: ScheduleKind, p: Period, rp: ReportPeriod) -> float:
     return ((hi - lo).days + 1) / p.days
 
 
-def _tally(w: _HabitWork, rp: ReportPeriod, last: date) -> _Tally:
+def _tally(w: _HabitWork, rp: ReportPeriod, last: date, open_from: date | None = None) -> _Tally:
+    """``open_from``: the day a running report is judged on; a period still open then counts so far."""
     t = _Tally()
     kind = w.habit.schedule.kind
     for pr in w.periods:
@@ -382,7 +387,7 @@ def _tally(w: _HabitWork, rp: ReportPeriod, last: date) -> _Tally:
         if not share:
             continue
         t.due += pr.period.target * share
-        if pr.state is not PeriodState.NEUTRAL:
+        if pr.state is not PeriodState.NEUTRAL or _still_open(pr, w.start, open_from):
             t.needed += pr.required * share
             t.met += min(pr.completions, pr.required) * share
     day = rp.start
@@ -395,6 +400,11 @@ def _tally(w: _HabitWork, rp: ReportPeriod, last: date) -> _Tally:
                 t.done += 1
         day += timedelta(days=1)
     return t
+
+
+def _still_open(pr: PeriodResult, start: date, open_from: date | None) -> bool:
+    """A period that is not over on ``open_from`` and asks for something (not the habit's partial first one)."""
+    return open_from is not None and pr.period.end >= open_from and pr.period.start >= start and pr.required > 0
 
 
 def _summary(

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, cast
 
+from sync_protocol.domain.habit import NO_RATE, format_rate
 from sync_protocol.report import theme
 from sync_protocol.report.charts import bar_chart, calendar, calendar_width, chart_legend
 from sync_protocol.report.data import Report
+from sync_protocol.report.fonts import Glyphs
 from sync_protocol.report.highlights import highlights
 from sync_protocol.report.period import span_text
 from sync_protocol.report.table import habit_table, mark_legend
-from sync_protocol.report.text import percent, points, short_date, signed
+from sync_protocol.report.text import points, short_date, signed
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 MAX_NOTES = 150
 MAX_BROKEN = 4
 CARD_H = 23.0
+VALUE_PT = 16.0
+"""The size of a headline card's value; a value too wide for its card is set smaller (down to 9 pt)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,12 @@ def _document(report: Report) -> FPDF:
     footer_text = f"Habit report · {report.period.label}"
 
     class Document(FPDF):
+        glyphs: Glyphs
+
+        def normalize_text(self, text: str) -> str:
+            # Every string drawn or measured passes here: what no font has becomes a replacement glyph.
+            return str(super().normalize_text(self.glyphs.drawable(text)))
+
         def footer(self) -> None:
             theme.use(self, 7, color=theme.FAINT)
             self.set_draw_color(theme.RULE)
@@ -68,6 +78,7 @@ def _document(report: Report) -> FPDF:
             self.cell(theme.CONTENT_W / 2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
 
     pdf = Document(orientation="portrait", unit="mm", format="A4")
+    pdf.glyphs = Glyphs(pdf)
     pdf.set_margins(theme.MARGIN, theme.MARGIN, theme.MARGIN)
     pdf.set_auto_page_break(True, margin=theme.BOTTOM)
     pdf.c_margin = 0
@@ -118,12 +129,12 @@ def _cards(pdf: FPDF, report: Report, y: float) -> float:
     done_change = s.checkins_done - prev.checkins_done
     top = s.top_streak
     cards = [
-        ("Completion", percent(s.completion_rate), rate_note),
+        ("Completion", format_rate(s.completion_rate), rate_note),
         ("Check-ins", str(s.checkins_done), (f"{signed(done_change)} {versus}", _tone(done_change))),
         ("On target", f"{s.habits_completed} of {s.habits_total}", ("habits met every goal", theme.MUTED)),
         (
             "Longest streak",
-            top.unit.text(top.length) if top else "–",
+            top.unit.text(top.length) if top else NO_RATE,
             (top.habit if top else "no streak running", theme.MUTED),
         ),
     ]
@@ -138,9 +149,10 @@ def _cards(pdf: FPDF, report: Report, y: float) -> float:
         pdf.set_xy(x + 4, y + 3.5)
         pdf.cell(text=label.upper())
         pdf.set_char_spacing(0)
-        theme.use(pdf, 16, bold=True)
+        theme.use(pdf, VALUE_PT, bold=True)
+        shown = theme.shrink_to_fit(pdf, value, width - 8, VALUE_PT, bold=True)
         pdf.set_xy(x + 4, y + 8.3)
-        pdf.cell(text=theme.fit(pdf, value, width - 8))
+        pdf.cell(h=VALUE_PT * 25.4 / 72, text=shown)  # a smaller value stays centred on the same line
         theme.use(pdf, 7, color=tone)
         pdf.set_xy(x + 4, y + 16.4)
         pdf.cell(text=theme.fit(pdf, note, width - 8))

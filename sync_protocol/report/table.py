@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from sync_protocol.domain.habit import format_rate
 from sync_protocol.report import theme
 from sync_protocol.report.data import HabitRow, Mark, Report
-from sync_protocol.report.text import WEEKDAY_SHORT, percent, signed
+from sync_protocol.report.text import WEEKDAY_SHORT, signed
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -127,15 +128,16 @@ def _row(pdf: FPDF, row: HabitRow, cols: list[Column], y: float, *, zebra: bool)
                 _text(pdf, x, y + 3.3, inner, str(value))
             case "rate":
                 theme.use(pdf, 8.5, bold=row.rate is not None and row.rate >= 0.995)
-                _text(pdf, x, top, inner, percent(row.rate))
+                _text(pdf, x, top, inner, format_rate(row.rate))
                 _rate_bar(pdf, row.rate, x + col.width - 1.0 - 11.0, y + 6.6, 11.0)
             case "streak" | "best":
                 length = row.current_streak if col.key == "streak" else row.best_streak
                 theme.use(pdf, 8.5, color=theme.INK if length else theme.FAINT)
-                _text(pdf, x, y + 3.3, inner, row.streak_unit.short(length))
+                text = theme.shrink_to_fit(pdf, row.streak_unit.short(length), inner, 8.5, smallest=6.0)
+                _text(pdf, x, y + 3.3, inner, text)
             case "score":
                 theme.use(pdf, 8.5)
-                _text(pdf, x, top, inner, percent(row.score))
+                _text(pdf, x, top, inner, format_rate(row.score))
                 change = round(row.score_change * 100)
                 color = theme.GOOD if change > 0 else theme.BAD if change < 0 else theme.FAINT
                 theme.use(pdf, 6.5, color=color)

@@ -8,13 +8,6 @@ WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def percent(rate: float | None) -> str:
-    """``83%``; ``–`` when nothing was due."""
-    if rate is None:
-        return "–"
-    return f"{round(rate * 100)}%"
-
-
 def points(change: float | None) -> str:
     """A change of rate in percentage points: ``▲ 5 pts``, ``▼ 12 pts``, ``no change``."""
     if change is None:

@@ -42,6 +42,18 @@ def use(pdf: FPDF, size: float, *, bold: bool = False, color: str = INK) -> None
     pdf.set_text_color(color)
 
 
+def shrink_to_fit(pdf: FPDF, text: str, width: float, size: float, *, bold: bool = False, smallest: float = 9.0) -> str:
+    """Set the largest font size from ``size`` down to ``smallest`` at which ``text`` fits ``width``.
+
+    Returns the text to draw: whole, or (only if it is too wide even at ``smallest``) cut by :func:`fit`.
+    """
+    while True:
+        pdf.set_font(FAMILY, "B" if bold else "", size)
+        if pdf.get_string_width(text) <= width or size <= smallest:
+            return fit(pdf, text, width)
+        size = max(smallest, size - 0.5)
+
+
 def fit(pdf: FPDF, text: str, width: float) -> str:
     """``text`` cut with an ellipsis so that it fits ``width`` in the current font."""
     if pdf.get_string_width(text) <= width:

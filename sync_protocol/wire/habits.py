@@ -18,15 +18,16 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sync_protocol.domain.checkin import MAX_VALUE, NOTE, check_amount
 from sync_protocol.domain.fields import FIELDS, HABIT_FIELD_TABLE, HabitField
+from sync_protocol.domain.schedule import SCHEDULE_EXAMPLES
 from sync_protocol.domain.view import VIEW_KEYS, schedule_of_frequency
 from sync_protocol.wire.errors import ErrorCode
 from sync_protocol.wire.rules import domain_rule, text_limits
 from sync_protocol.wire.sync import UUID_PATTERN
 
 _ABOUT = {
-    "name": "Unique among your habits, ignoring case.",
+    "name": "Unique among your habits, ignoring case and look-alike characters (fullwidth letters...).",
     "kind": "Measurable habits have a unit, a target and a target_type.",
-    "schedule": "daily | mon,wed,fri | 3/week | 10/month | every 3 days.",
+    "schedule": " | ".join(SCHEDULE_EXAMPLES),
     "tags": "A list, or comma-separated text.",
     "color": "#rrggbb or a colour name like 'green'.",
     "position": "Manual order, lowest first.",

@@ -79,9 +79,15 @@ def test_rule_advice_is_specific() -> None:
 
 def test_rule_advice_for_a_quit_habit_and_a_measurable_one() -> None:
     smoke = make_habit("Smoking", at_most=True, unit="cigarettes", start=date(2025, 11, 1))
-    f = habit_facts(smoke, [CheckIn(d, 0.0) for d in span(date(2025, 11, 1), TODAY - timedelta(days=1))], TODAY)
+    # A day with nothing logged counts as 0 (Loop's rule): nothing to lose by not logging today.
+    kept = [CheckIn(d, 0.0) for d in span(date(2025, 11, 1), TODAY - timedelta(days=1))]
+    assert not habit_facts(smoke, kept, TODAY).at_risk
+    # Over the limit every day for four days: inactive, and the advice speaks of the limit.
+    slipping = [*kept[:-4], *(CheckIn(c.date, 3.0) for c in kept[-4:])]
+    f = habit_facts(smoke, slipping, TODAY)
+    assert f.reasons == ("inactive",)
     advice = rule_advice(f)
-    assert "stay at or under 0 cigarettes today" in advice
+    assert "5 days since you last stayed at or under 0 cigarettes" in advice  # last met 5 days ago
     assert "put it off by ten minutes" in advice
 
     water = make_habit("Water", target=8, unit="glasses", start=date(2025, 11, 1))

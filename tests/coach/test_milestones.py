@@ -82,3 +82,19 @@ def test_weekly_habits_count_in_weeks() -> None:
         "unit": "w",
         "message": "Gym: 4 weeks in a row.",
     }
+
+
+def test_the_same_milestone_has_the_same_key_and_a_new_run_a_new_one() -> None:
+    """``done; undo; done`` reaches an equal key (the client then stays quiet); a later run does not."""
+    habit = make_habit("Read", start=START)
+    week = [CheckIn(d, 1.0) for d in span(START, START + timedelta(days=6))]
+    seventh = START + timedelta(days=6)
+    reached = checkin_milestone(habit, week[:-1], week, seventh)
+    again = checkin_milestone(habit, week[:-1], week, seventh)
+    assert reached is not None and again is not None
+    assert reached.key == again.key == ("streak", 7, START.isoformat())
+    later = [CheckIn(d, 1.0) for d in span(START + timedelta(days=10), START + timedelta(days=16))]
+    other = checkin_milestone(habit, week + later[:-1], week + later, START + timedelta(days=16))
+    assert other is not None and other.key == ("streak", 7, (START + timedelta(days=10)).isoformat())
+    first = checkin_milestone(habit, [], week[:1], START)
+    assert first is not None and first.key == ("first_checkin", 0, "")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.habit import Habit, HabitKind, TargetType
 from sync_protocol.domain.schedule import Schedule
 from sync_protocol.domain.stats import HabitStats, analyze
 
@@ -102,3 +102,51 @@ def test_weekday_habit_on_its_last_day_is_at_risk() -> None:
     on_tuesday = evaluate("mon,wed,fri", done, today=tuesday)
     assert on_tuesday.current_streak == 2
     assert on_tuesday.at_risk
+
+
+# ----- a period that can no longer be met is lost, not at risk -------------------------------------
+
+
+def test_a_week_that_cannot_be_met_any_more_is_lost_not_at_risk() -> None:
+    """5/week with nothing done by Saturday: 5 more cannot fit in Saturday and Sunday."""
+    last_week = [date(2024, 5, 27) + timedelta(days=i) for i in range(5)]
+    saturday = date(2024, 6, 8)
+    s = evaluate("5/week", last_week, start=date(2024, 5, 27), today=saturday, risk_days=3)
+    assert s.current_streak == 1
+    assert s.needed_this_period == 5
+    assert s.period_lost
+    assert not s.at_risk
+    # On Wednesday the same week could still be met, and every day left is needed: at risk.
+    wednesday = evaluate("5/week", last_week, start=date(2024, 5, 27), today=date(2024, 6, 5))
+    assert not wednesday.period_lost
+    assert wednesday.at_risk
+
+
+def test_a_week_done_today_with_more_needed_than_days_left_is_lost() -> None:
+    """3/week: done Saturday only; one check-in a day, so Sunday alone cannot bring two more."""
+    done = [date(2024, 6, 3), date(2024, 6, 4), date(2024, 6, 5), date(2024, 6, 15)]
+    s = evaluate("3/week", done, today=date(2024, 6, 15))
+    assert (s.current_streak, s.needed_this_period) == (1, 2)
+    assert s.period_lost
+    assert not s.at_risk
+
+
+def test_a_quit_habit_over_its_limit_today_is_lost_not_at_risk() -> None:
+    habit = Habit(
+        id=HABIT_ID,
+        name="Coffee",
+        schedule=Schedule.parse("daily"),
+        start_date=ago(12),
+        kind=HabitKind.MEASURABLE,
+        unit="cups",
+        target=5,
+        target_type=TargetType.AT_MOST,
+    )
+    s = analyze(habit, [CheckIn(TODAY, 7.0)], TODAY, risk_days=3)
+    assert s.current_streak == 12
+    assert s.period_lost
+    assert not s.at_risk
+    # Under the limit, or nothing logged yet: nothing is at stake.
+    for today in ([CheckIn(TODAY, 4.0)], []):
+        s = analyze(habit, today, TODAY, risk_days=3)
+        assert not s.period_lost and not s.at_risk and s.needed_this_period == 0

@@ -23,6 +23,7 @@ canonical_texts = st.one_of(
     st.integers(1, 6).map(lambda n: f"{n}/week"),
     st.integers(1, 31).map(lambda n: f"{n}/month"),
     st.integers(2, 365).map(lambda n: f"every {n} days"),
+    st.integers(3, 365).flatmap(lambda m: st.integers(2, m - 1).map(lambda n: f"{n} in {m} days")),
 )
 
 schedules = st.one_of(
@@ -31,6 +32,9 @@ schedules = st.one_of(
     st.integers(1, 6).map(lambda n: Schedule(ScheduleKind.PER_WEEK, count=n)),
     st.integers(1, 31).map(lambda n: Schedule(ScheduleKind.PER_MONTH, count=n)),
     st.integers(2, 365).map(lambda n: Schedule(ScheduleKind.EVERY, count=n)),
+    st.integers(3, 365).flatmap(
+        lambda m: st.integers(2, m - 1).map(lambda n: Schedule(ScheduleKind.IN_DAYS, count=n, span=m))
+    ),
 )
 
 days = st.dates(min_value=date(1999, 1, 1), max_value=date(2099, 12, 31))
@@ -87,6 +91,14 @@ def test_weekdays_in_any_spelling_order_and_case_mean_the_same_schedule(chosen: 
         ("every 1 day", "daily"),
         ("every day", "daily"),
         ("  Daily ", "daily"),
+        ("2 in 3 days", "2 in 3 days"),
+        ("2 IN 3 Days", "2 in 3 days"),
+        ("2 times in 3 days", "2 in 3 days"),
+        ("02 in 03 days", "2 in 3 days"),
+        ("3 in 3 days", "daily"),
+        ("1 in 5 days", "every 5 days"),
+        ("1 time in 7 days", "every 7 days"),
+        ("1 in 1 day", "daily"),
     ],
 )
 def test_accepted_spellings(text: str, canonical: str) -> None:
@@ -128,6 +140,10 @@ def test_unreadable_schedule_says_what_is_accepted(text: str) -> None:
         ("32/month", "between 1 and 31"),
         ("every 0 days", "between 1 and 365"),
         ("every 366 days", "between 1 and 365"),
+        ("4 in 3 days", "times must be between 1 and 3"),
+        ("0 in 3 days", "times must be between 1 and 3"),
+        ("2 in 366 days", "days must be between 1 and 365"),
+        ("2 in 0 days", "days must be between 1 and 365"),
     ],
 )
 def test_out_of_range_numbers_name_the_allowed_range(text: str, limits: str) -> None:
@@ -148,6 +164,8 @@ def test_out_of_range_numbers_name_the_allowed_range(text: str, limits: str) -> 
         ("10/month", 10 / 30),
         ("every 3 days", 1 / 3),
         ("every 7 days", 1 / 7),
+        ("2 in 3 days", 2 / 3),
+        ("5 in 14 days", 5 / 14),
     ],
 )
 def test_frequency_is_expected_completions_per_day(text: str, frequency: float) -> None:
@@ -198,6 +216,10 @@ def test_period_shapes(schedule: Schedule, day: date, anchor_shift: int) -> None
             assert p.days == schedule.count
             assert (p.start - anchor).days % schedule.count == 0
             assert p.target == 1
+        case ScheduleKind.IN_DAYS:
+            assert p.days == schedule.span
+            assert (p.start - anchor).days % schedule.span == 0
+            assert p.target == schedule.count
         case ScheduleKind.WEEKDAYS:
             # from one scheduled weekday up to the day before the next one
             scheduled = [p.start + timedelta(days=i) for i in range(p.days)]
@@ -232,3 +254,33 @@ def test_period_bounds_are_the_periods_as_ordinals(
     anchor = first + timedelta(days=anchor_shift)
     expected = [(p.start.toordinal(), p.end.toordinal(), p.target) for p in schedule.periods(first, last, anchor)]
     assert schedule.period_bounds(first, last, anchor) == expected
+
+
+# ----- N in M days (Loop's "N times in M days") ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "loop"),
+    [
+        ("daily", (1, 1)),
+        ("3/week", (3, 7)),
+        ("mon,wed,fri", (3, 7)),
+        ("10/month", (10, 30)),
+        ("30/month", (1, 1)),
+        ("every 3 days", (1, 3)),
+        ("2 in 3 days", (2, 3)),
+        ("5 in 14 days", (5, 14)),
+    ],
+)
+def test_loop_frequency_of_each_schedule(text: str, loop: tuple[int, int]) -> None:
+    assert Schedule.parse(text).loop_frequency == loop
+
+
+def test_n_in_m_days_is_blocks_of_m_days_needing_n() -> None:
+    schedule = Schedule.parse("2 in 3 days")
+    start = date(2024, 1, 1)
+    periods = schedule.periods(start, date(2024, 1, 7), start)
+    assert [(p.start.day, p.end.day, p.target) for p in periods] == [(1, 3, 2), (4, 6, 2), (7, 9, 2)]
+    assert str(schedule) == "2 in 3 days"
+    assert schedule.describe() == "2 times in every block of 3 days"
+    assert schedule.unit.plural == "times"

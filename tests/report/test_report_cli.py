@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from sync_protocol.domain.checkin import CheckIn
 from tests.report.cli import assert_one_line_error, run_habit, seed
-from tests.report.sample import large_history
+from tests.report.sample import done, large_history, make_habit
 
 NOW = {"HABIT_NOW": "2025-11-24T09:00:00"}
 
@@ -71,3 +72,18 @@ def test_unknown_period_is_a_usage_error(home: Path) -> None:
     result = run_habit(home, "report", "--period", "year", env=NOW)
     assert result.code == 2
     assert "'year' is not one of 'week', 'month'" in result.err
+
+
+def test_a_report_in_chinese_and_russian_is_drawn_quietly(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    read = make_habit("读书 каждый день")
+    run = make_habit("Run 🏃", position=1)
+    checkins = {read.id: [CheckIn(date(2025, 11, 24), 1.0, note="好书 📚")], run.id: done(date(2025, 11, 23))}
+    seed(home, [read, run], checkins, NOW["HABIT_NOW"])
+    target = tmp_path / "report.pdf"
+    result = run_habit(home, "report", "--out", str(target), env=NOW)
+    assert result.code == 0, result.err
+    assert result.err == ""
+    assert ", 1 check-in.\n" in result.out and "(1 page)" in result.out, result.out  # counts agree in number
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(target.read_bytes())).pages)
+    assert "读书 каждый день" in text.replace("\x00", "")  # pypdf reads a NUL before each CJK character

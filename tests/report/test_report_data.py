@@ -103,7 +103,10 @@ def test_running_week_stops_at_today_and_today_is_not_a_miss() -> None:
     assert not report.complete
     assert row.marks[:3] == (Mark.DONE, Mark.DONE, Mark.OPEN)
     assert set(row.marks[3:]) == {Mark.FUTURE}
-    assert row.rate == 1.0
+    # Today is due and not done yet: it counts in the rate so far, but it is not a miss.
+    assert (row.due, row.done) == (3, 2)
+    assert row.rate == pytest.approx(2 / 3)
+    assert row.current_streak == 2
     assert [d.future for d in report.days] == [False] * 3 + [True] * 4
     assert report.days[3].level is None
 
@@ -216,3 +219,30 @@ def test_empty_report() -> None:
     assert report.summary.completion_rate is None
     assert report.summary.top_streak is None
     assert len(report.days) == 30
+
+
+def test_headline_rate_agrees_with_the_table_while_the_week_runs() -> None:
+    """Two of three daily habits done today: not 100%, and the same share as the rows say."""
+    habits = [make_habit(name, start=day(2), position=i) for i, name in enumerate(("Read", "Walk", "Stretch"))]
+    checkins = {habits[0].id: done(day(2)), habits[1].id: done(day(2))}
+    report = build_report(habits, checkins, "week", day(2), today=day(2))
+    rows = report.habits
+    assert [(r.due, r.done, r.rate) for r in rows] == [(1, 1, 1.0), (1, 1, 1.0), (1, 0, 0.0)]
+    assert report.summary.completion_rate == pytest.approx(2 / 3)
+    assert report.summary.completion_rate == pytest.approx(sum(r.done for r in rows) / sum(r.due for r in rows))
+    assert (report.summary.habits_completed, report.summary.habits_total) == (2, 3)
+    # Today stays open: not yet a miss, and no streak is broken by it.
+    assert rows[2].marks[2] is Mark.OPEN
+    assert report.summary.broken_streaks == ()
+
+
+def test_a_running_week_counts_what_is_done_so_far() -> None:
+    read = make_habit("Read")
+    gym = make_habit("Gym", "3/week", position=1)
+    checkins = {read.id: done(day(0), day(1), day(2)), gym.id: done(day(0))}
+    report = build_report([read, gym], checkins, "week", day(2), today=day(2))
+    by_name = {r.name: r for r in report.habits}
+    assert (by_name["Read"].due, by_name["Read"].done, by_name["Read"].rate) == (3, 3, 1.0)
+    assert (by_name["Gym"].due, by_name["Gym"].done) == (3, 1)
+    assert by_name["Gym"].rate == pytest.approx(1 / 3)
+    assert report.summary.completion_rate == pytest.approx(4 / 6)

@@ -6,7 +6,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,9 @@ def test_empty_month_still_renders() -> None:
     text = "\n".join(_texts(render_pdf(report)))
     assert "November 2025" in text
     assert "No habits were tracked in this period." in text
+    # No rate and no streak read "n/a": "–" marks a skipped day, and only that.
+    assert "COMPLETION\nn/a" in text and "LONGEST STREAK\nn/a" in text, text
+    assert "–" not in text.replace("1–30 November", ""), text
 
 
 def test_page_one_as_png_for_a_person_to_look_at(big_month: Report) -> None:
@@ -121,3 +124,43 @@ def test_page_one_as_png_for_a_person_to_look_at(big_month: Report) -> None:
         png = (ARTIFACTS / f"{name}.png").read_bytes()
         assert png.startswith(b"\x89PNG")
         assert len(png) > 20_000
+
+
+def _one_week(habits: list[Any], checkins: dict[str, list[CheckIn]]) -> Report:
+    return build_report(habits, checkins, "week", date(2025, 11, 19), today=date(2025, 11, 19))
+
+
+def test_chinese_cyrillic_and_emoji_are_readable_with_no_font_warning(caplog: pytest.LogCaptureFixture) -> None:
+    read = make_habit("读书 каждый день")
+    run = make_habit("Run 🏃", position=1)
+    checkins = {
+        read.id: [
+            CheckIn(date(2025, 11, 17), 1.0),
+            CheckIn(date(2025, 11, 18), 1.0, note="好书 📚 and 한국어, 👨\u200d👩\u200d👧 🇫🇷!"),
+        ],
+        run.id: done(date(2025, 11, 18)),
+    }
+    with caplog.at_level("WARNING"):
+        pdf = render_pdf(_one_week([read, run], checkins))
+    assert [r.getMessage() for r in caplog.records] == []
+    # pypdf reads a NUL before each character of the CJK font (poppler's pdftotext does not).
+    text = "\n".join(_texts(pdf)).replace("\x00", "")
+    assert "读书 каждый день" in text
+    # A character no embedded font has is drawn as one replacement character; an emoji sequence as one.
+    assert "好书 \ufffd and \ufffd\ufffd\ufffd, \ufffd \ufffd!" in text
+    assert "Run \ufffd" in text
+    resources: Any = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]
+    fonts = {str(f.get_object()["/BaseFont"]) for f in resources["/Font"].values()}
+    assert any("NotoSansSC" in name for name in fonts), fonts
+
+
+def test_headline_values_fit_their_cards() -> None:
+    last = date(2025, 11, 23)  # a Sunday: one check-in a week for 163 weeks up to it
+    first = last - timedelta(days=7 * 162)
+    weekly = make_habit("Stretch on Sunday", "1/week", start=first)
+    checkins = {weekly.id: done(*(first + timedelta(days=7 * i) for i in range(163)))}
+    report = build_report([weekly], checkins, "week", date(2025, 11, 23))
+    assert report.summary.top_streak is not None and report.summary.top_streak.length == 163
+    text = "\n".join(_texts(render_pdf(report)))
+    assert "163 weeks" in text
+    assert "…" not in text.split("STREAKS BROKEN")[0].split("Streaks broken")[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from sync_protocol.domain.fields import HABIT_NAME, habit_from_fields
 from sync_protocol.domain.ids import uuid7
 from sync_protocol.domain.stats import analyze_rows
@@ -57,6 +59,19 @@ async def test_names_are_unique_ignoring_case(api: Api) -> None:
     assert r.json()["error"]["code"] == "habit_name_taken"
     other = await api.account()
     await api.create_habit(other, name="Read")  # another user's names do not count
+
+
+@pytest.mark.parametrize(("first", "second"), [("Straße", "STRASSE"), ("Read", "ＲＥＡＤ"), ("Ｇym", "gym")])
+async def test_names_that_look_the_same_are_one_name(api: Api, first: str, second: str) -> None:
+    """The domain's name key (compatibility-normalised, case-folded) decides, as on the client."""
+    who = await api.account()
+    await api.create_habit(who, name=first)
+    r = await api.client.post("/api/v1/habits", json={"name": second}, headers=who.headers)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "habit_name_taken"
+    other = await api.create_habit(who, name="Other")
+    r = await api.client.put(f"/api/v1/habits/{other['id']}", json={"name": second}, headers=who.headers)
+    assert r.status_code == 409, r.text
 
 
 async def test_complete_with_date_and_value_and_streaks(api: Api) -> None:

@@ -6,7 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from habit_tui.services import checkins
+from habit_tui.services import habits as svc
 from habit_tui.services.context import Session
+from habit_tui.services.habits import HabitDraft
 from habit_tui.services.views import habit_rows
 from habit_tui.tui.app import HabitApp
 from habit_tui.tui.screens.detail import DetailScreen
@@ -169,6 +171,18 @@ async def test_other_process_changes_appear(db: Path, store_session: Session) ->
         await pilot.pause(1.5)  # the app polls data_version every second
         await settle(pilot)
         assert TODAY in table.rows_by_id[read.id].cells
+
+
+async def test_habits_arriving_on_an_empty_board_take_the_keys_at_once(db: Path, store_session: Session) -> None:
+    """The first habits come from elsewhere (`habit add`, an import, the first sync): space works on them."""
+    async with running(db, (100, 30)) as (app, pilot):
+        assert not app.screen.query_one(BoardGrid).display
+        read = svc.add_habit(store_session, HabitDraft("Read"), start_date=TODAY)  # another terminal
+        await pilot.pause(1.5)  # the app polls data_version every second
+        await settle(pilot)
+        assert app.screen.query_one(BoardGrid).display
+        await press(pilot, "space")
+        assert store_session.store.checkin(read.id, TODAY) is not None
 
 
 async def test_locked_database_is_a_notification_not_a_crash(db: Path, store_session: Session) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from habit_tui.services import checkins
+from habit_tui.services import habits as svc
 from habit_tui.services.context import Session
+from habit_tui.services.habits import HabitDraft
 from habit_tui.tui.screens.board import BoardScreen
 from habit_tui.tui.screens.detail import DetailScreen
 from habit_tui.tui.widgets.coach_panel import ASKING, NOT_AT_RISK, CoachPanel
@@ -54,6 +57,20 @@ async def test_habit_not_at_risk_has_nothing_to_coach(db: Path, store_session: S
     async with running(db, (100, 40)) as (_app, pilot):
         await press(pilot, "i")
         assert _panel_text(pilot) == NOT_AT_RISK
+
+
+async def test_a_lost_period_is_said_to_be_lost_not_at_risk(db: Path, store_session: Session) -> None:
+    """A quit habit already over its limit today: no "stay under 5 today", and no "not at risk" either."""
+    s = store_session
+    coffee = svc.add_habit(
+        s, HabitDraft("Coffee", target=5, unit="cups", at_most=True), start_date=TODAY - timedelta(days=10)
+    )
+    checkins.check_in(s, coffee, TODAY, value=7)
+    async with running(db, (100, 40)) as (_app, pilot):
+        await press(pilot, "i")
+        text = _panel_text(pilot)
+        assert text.startswith("Today is already over your limit (7 cups logged, at most 5 cups)"), text
+        assert NOT_AT_RISK not in text
 
 
 async def test_model_advice_streams_into_the_panel(

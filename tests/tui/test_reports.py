@@ -105,3 +105,14 @@ async def test_unknown_theme_in_the_config_is_ignored(db: Path, home: Path) -> N
         await settle(pilot)
         assert app.theme == "textual-dark"
     assert load_config(home / "config.toml").theme == "no-such-theme"  # not overwritten by merely starting
+
+
+async def test_an_unknown_config_key_is_named_and_kept(db: Path, home: Path) -> None:
+    (home / "config.toml").write_text('day_start = "04:00"\nserver_url = "https://habits.example.org"\n')
+    app = app_on(db)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert any("'day_start'" in n.message and n.title == "Settings" for n in app._notifications)
+        await press(pilot, "T")  # saving the theme rewrites the file
+    text = (home / "config.toml").read_text()
+    assert 'day_start = "04:00"' in text and "theme" in text

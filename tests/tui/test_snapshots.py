@@ -86,3 +86,26 @@ def test_help(snap_compare: Compare, db: Path) -> None:
 def test_archive_confirmation(snap_compare: Compare, db: Path, store_session: Session) -> None:
     seed(store_session)
     assert snap_compare(app_on(db), terminal_size=(80, 24), run_before=_then("A"))
+
+
+def test_board_large_and_fractional_values(snap_compare: Compare, db: Path, store_session: Session) -> None:
+    from tests.tui.test_board_display import seed_values
+
+    seed_values(store_session)
+    assert snap_compare(app_on(db), terminal_size=(80, 12), run_before=_loaded)
+
+
+def test_board_brackets_and_wide_characters(snap_compare: Compare, db: Path, store_session: Session) -> None:
+    from datetime import timedelta
+
+    from habit_tui.services import checkins
+    from habit_tui.services import habits as svc
+    from habit_tui.services.habits import HabitDraft
+    from tests.tui.conftest import TODAY
+
+    start = TODAY - timedelta(days=10)
+    for name in ("Plan [/b]", "Todo [x] list", "读书 每天", "🏃 Run 🏃‍♀️", "日本語の名前がとても長い習慣です"):
+        h = svc.add_habit(store_session, HabitDraft(name), start_date=start)
+        for back in range(1, 4):
+            checkins.check_in(store_session, h, TODAY - timedelta(days=back), note="[b]" if back == 2 else None)
+    assert snap_compare(app_on(db), terminal_size=(80, 12), run_before=_loaded)

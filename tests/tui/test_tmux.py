@@ -80,7 +80,7 @@ def test_new_user_adds_checks_in_and_quits(terminal: tuple[Terminal, Path]) -> N
     term.keys("Space")
     term.wait_for("1/1 done today")
     term.keys("h", "Space")
-    term.wait_for("2d")
+    term.wait_for("2 d")
     term.keys("q")
     deadline = time.monotonic() + 10
     while term.alive() and time.monotonic() < deadline:

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from habit_tui.cli.lazy import command_app
-from habit_tui.cli.options import ColorOpt, DescriptionOpt, JsonOpt, ScheduleOpt, TagsOpt, TargetOpt, UnitOpt
+from habit_tui.cli.options import (
+    ColorOpt,
+    DescriptionOpt,
+    JsonOpt,
+    ScheduleOpt,
+    TagsOpt,
+    TargetOpt,
+    UnitOpt,
+    required_text,
+)
 from habit_tui.cli.output import output
 from habit_tui.cli.session import session
 from habit_tui.services import habits as svc
@@ -29,6 +38,8 @@ def add(
     json_: JsonOpt = False,
 ) -> None:
     """Add a habit (yes/no, or measurable with --target/--unit)."""
+    required_text(name, "a habit name")
+    required_text(schedule, "--schedule")
     draft = svc.HabitDraft(name, schedule, target, unit, at_most, description, tags, color)
     with session() as s:
         habit = svc.add_habit(s, draft)

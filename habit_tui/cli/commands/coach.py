@@ -11,6 +11,7 @@ from habit_tui.cli.lazy import command_app
 from habit_tui.cli.options import JsonOpt
 from habit_tui.cli.output import output
 from habit_tui.cli.session import session
+from sync_protocol.domain.text import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,31 +60,37 @@ def _show(out: Console, adviser: Coach, facts: list[HabitFacts]) -> None:
 
 
 def _coach_one(out: Console, adviser: Coach, f: HabitFacts, told: set[str]) -> None:
-    """Advice for one habit; why the model was not used is said once, not under every habit."""
+    """Advice for one habit; why the model was not used is said once, not under every habit.
+
+    The habit's name, the advice and the model's words as they stream in are shown through
+    :func:`printable` like all user text: a model can answer with escape sequences too.
+    """
     from rich.text import Text
 
-    out.print(Text.assemble((f.name, "bold"), (f" · {f.schedule} · {_why(f)}", "dim")))
+    from habit_tui.cli.tables import literal
+
+    out.print(Text.assemble(literal(f.name, "bold"), (f" · {f.schedule} · {_why(f)}", "dim")))
     streamed: list[str] = []
 
     def show(piece: str) -> None:
         streamed.append(piece)
-        sys.stdout.write(piece)
+        sys.stdout.write(printable(piece, multiline=True))
         sys.stdout.flush()
 
     advice = adviser.advise(f, on_chunk=show)
     if advice.source == "ollama":
         sys.stdout.write("\n")
-        out.print(Text(f"— advice from Ollama ({advice.model})", style="dim"))
+        out.print(literal(f"— advice from Ollama ({advice.model})", "dim"))
         return
     if streamed:
         sys.stdout.write("\n")
-        out.print(Text(f"The model's answer was dropped: {advice.fallback_reason}.", style="yellow"))
-    out.print(Text(advice.text))
+        out.print(literal(f"The model's answer was dropped: {advice.fallback_reason}.", "yellow"))
+    out.print(literal(advice.text, multiline=True))
     reason = ""
     if advice.fallback_reason and not streamed and advice.fallback_reason not in told:
         told.add(advice.fallback_reason)
         reason = f" (the model was not used: {advice.fallback_reason})"
-    out.print(Text(f"— built-in coach{reason}", style="dim"))
+    out.print(literal(f"— built-in coach{reason}", "dim"))
 
 
 def _why(f: HabitFacts) -> str:

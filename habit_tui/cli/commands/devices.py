@@ -8,7 +8,7 @@ import typer
 
 from habit_tui.cli.lazy import command_app
 from habit_tui.cli.options import JsonOpt
-from habit_tui.cli.output import output
+from habit_tui.cli.output import output, say
 from habit_tui.cli.session import session
 from habit_tui.services import account as accounts
 
@@ -33,7 +33,7 @@ def revoke(device_id: Annotated[str, typer.Argument(help="The device's id (see '
     """Log one of your devices out: its tokens stop working at once."""
     with session() as s:
         accounts.revoke(s, device_id)
-    print(f"Device {device_id} is logged out.")
+    say(f"Device {device_id} is logged out.")
 
 
 def _show(out: Console, found: list[dict[str, Any]]) -> None:

@@ -20,7 +20,8 @@ def done(
     name: NameArg,
     date: DateOpt = None,
     value: Annotated[
-        float | None, typer.Option("--value", "-v", help="Amount for a measurable habit (default: its target).")
+        float | None,
+        typer.Option("--value", "-v", help="Amount for a measurable habit (default: its target, 0 if at most)."),
     ] = None,
     note: NoteOpt = None,
     json_: JsonOpt = False,

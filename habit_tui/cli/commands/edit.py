@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from habit_tui.cli.options import (
     TagsOpt,
     TargetOpt,
     UnitOpt,
+    required_text,
 )
 from habit_tui.cli.output import output
 from habit_tui.cli.session import find, session
@@ -24,6 +26,11 @@ from habit_tui.services import habits as svc
 from habit_tui.services.views import habit_row, row_json
 
 app = command_app()
+
+
+class KindChoice(StrEnum):
+    yes_no = "yes_no"
+    measurable = "measurable"
 
 
 @app.command("edit")
@@ -36,13 +43,24 @@ def edit(
     at_most: Annotated[
         bool | None, typer.Option("--at-most/--at-least", help="Whether the target is a limit or a minimum.")
     ] = None,
+    kind: Annotated[
+        KindChoice | None,
+        typer.Option(
+            "--kind",
+            help="yes_no or measurable. A yes/no habit takes --target, --unit or --at-most "
+            "only with --kind measurable.",
+        ),
+    ] = None,
     description: DescriptionOpt = None,
     tags: TagsOpt = None,
     color: ColorOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Change a habit's name, schedule, goal, description, tags or colour."""
-    draft = svc.HabitDraft(new_name, schedule, target, unit, at_most, description, tags, color)
+    required_text(new_name, "a habit name")
+    required_text(schedule, "--schedule")
+    measurable = None if kind is None else kind is KindChoice.measurable
+    draft = svc.HabitDraft(new_name, schedule, target, unit, at_most, description, tags, color, measurable)
     if draft.is_empty():
         raise UsageError("nothing to change: give at least one option (see 'habit edit --help')")
     with session() as s:

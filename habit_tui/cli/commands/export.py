@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from habit_tui.cli.lazy import command_app
+from habit_tui.cli.output import say
 from habit_tui.cli.session import session
-from habit_tui.errors import HabitError
+from habit_tui.errors import UsageError
 
 app = command_app()
 
@@ -22,7 +23,7 @@ def export(
 ) -> None:
     """Export every habit and check-in (JSON or CSV) to stdout or --out."""
     if format_ not in ("json", "csv"):
-        raise HabitError(f"unknown format '{format_}': use json or csv")
+        raise UsageError(f"unknown format '{format_}': use json or csv")
     from habit_tui.services.files import write_file
     from habit_tui.services.transfer import export_text
 
@@ -32,4 +33,4 @@ def export(
         sys.stdout.write(text)
         return
     write_file(out, text)
-    sys.stderr.write(f"Exported to {out}\n")
+    say(f"Exported to {out}", stderr=True)

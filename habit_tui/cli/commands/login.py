@@ -9,6 +9,7 @@ import typer
 from habit_tui.cli.credentials import ask, password
 from habit_tui.cli.lazy import command_app
 from habit_tui.cli.options import PasswordStdinOpt, ServerOpt, UsernameOpt
+from habit_tui.cli.output import say
 from habit_tui.cli.session import session
 from habit_tui.services import account as accounts
 
@@ -28,4 +29,4 @@ def login(
     with session() as s:
         url = accounts.server_of(s, server)
         found = accounts.login(s, url, ask(username, "Username"), password(password_stdin), device_name)
-    print(f"Logged in to {found.server} as {found.username}. Next: habit sync")
+    say(f"Logged in to {found.server} as {found.username}. Next: habit sync")

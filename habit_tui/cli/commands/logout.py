@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from habit_tui.cli.lazy import command_app
+from habit_tui.cli.output import say
 from habit_tui.cli.session import session
 from habit_tui.services import account as accounts
 
@@ -17,11 +16,12 @@ def logout() -> None:
     with session() as s:
         found, problem = accounts.logout(s)
     if found is None:
-        print("This device was not logged in.")
+        say("This device was not logged in.")
         return
-    print(f"Logged out of {found.server}.")
+    say(f"Logged out of {found.server}.")
     if problem:
-        sys.stderr.write(
+        say(
             f"habit: warning: the server was not told ({problem}); "
-            "revoke this device from another one: habit devices revoke " + found.device_id + "\n"
+            f"revoke this device from another one: habit devices revoke {found.device_id}",
+            stderr=True,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from habit_tui.cli.credentials import ask, password
 from habit_tui.cli.lazy import command_app
 from habit_tui.cli.options import EmailOpt, PasswordStdinOpt, ServerOpt, UsernameOpt
+from habit_tui.cli.output import say
 from habit_tui.cli.session import session
 from habit_tui.services import account as accounts
 
@@ -24,4 +25,4 @@ def register(
         name = ask(username, "Username")
         mail = ask(email, "Email (optional)", default="")
         found = accounts.register(s, url, name, password(password_stdin, confirm=True), mail)
-    print(f"Registered {found.username} on {found.server}; this device is logged in. Next: habit sync")
+    say(f"Registered {found.username} on {found.server}; this device is logged in. Next: habit sync")

@@ -73,7 +73,10 @@ def report(
 def _summary(out: Console, data: Report, rendered: RenderedPdf, path: Path, just_begun: str | None) -> None:
     from rich.text import Text
 
-    from sync_protocol.report.text import percent, points
+    from sync_protocol.domain.habit import format_rate
+    from sync_protocol.domain.text import printable
+    from sync_protocol.domain.words import counted
+    from sync_protocol.report.text import points
 
     s = data.summary
     change = points(data.rate_change)
@@ -81,11 +84,12 @@ def _summary(out: Console, data: Report, rendered: RenderedPdf, path: Path, just
     out.print(
         Text.assemble(
             (data.period.label, "bold"),
-            f": {percent(s.completion_rate)} done{versus}, "
-            f"{s.habits_completed} of {s.habits_total} habits on target, {s.checkins_done} check-ins.",
+            f": {format_rate(s.completion_rate)} done{versus}, "
+            f"{s.habits_completed} of {counted(s.habits_total, 'habit')} on target, "
+            f"{counted(s.checkins_done, 'check-in')}.",
         )
     )
-    pages = f"{rendered.pages} page{'s' if rendered.pages != 1 else ''}"
-    out.print(Text(f"Report written to {path} ({pages})"))
+    pages = counted(rendered.pages, "page")
+    out.print(Text(printable(f"Report written to {path} ({pages})")))
     if just_begun:
         out.print(Text(f"This {just_begun} has just begun; --date -1 reports the previous one."))

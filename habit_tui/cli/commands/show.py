@@ -10,6 +10,7 @@ from habit_tui.cli.options import JsonOpt, NameArg
 from habit_tui.cli.output import output
 from habit_tui.cli.session import find, session
 from habit_tui.services.views import HabitDetail, detail_json, habit_detail
+from sync_protocol.domain.stats import effective_start
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,21 +33,22 @@ def _show(out: Console, d: HabitDetail, today: date) -> None:
 
     from habit_tui.cli.cells import name_cell
     from habit_tui.cli.heatmap import score_bar, year_heatmap
+    from habit_tui.cli.tables import literal
+    from sync_protocol.domain.habit import format_rate
 
     habit, st = d.habit, d.stats
     unit = habit.schedule.unit
     title = name_cell(habit)
-    title.stylize("bold", 0, len(habit.name))
+    title.stylize("bold", 0, len(title.plain) - (len(" (archived)") if habit.archived else 0))
     out.print(title)
-    out.print(
-        Text(f"{habit.goal_text()} · {habit.schedule.describe()} · since {habit.start_date.isoformat()}", style="dim")
-    )
+    since = effective_start(habit, d.checkins)
+    out.print(literal(f"{habit.goal_text()} · {habit.schedule.describe()} · since {since.isoformat()}", "dim"))
     if habit.description:
-        out.print(Text(habit.description))
+        out.print(literal(habit.description, multiline=True))
     if habit.tags:
-        out.print(Text.assemble(("tags:", "dim"), " " + ", ".join(habit.tags)))
+        out.print(Text.assemble(("tags:", "dim"), " ", literal(", ".join(habit.tags))))
     out.print()
-    rate = "–" if st.completion_rate is None else f"{st.completion_rate:.0%}"
+    rate = format_rate(st.completion_rate)
     out.print(
         Text.assemble(
             "Current streak  ",
@@ -66,4 +68,4 @@ def _show(out: Console, d: HabitDetail, today: date) -> None:
         out.print()
         out.print(Text("Notes", style="bold"))
         for c in reversed(notes):
-            out.print(Text.assemble("  ", (c.date.isoformat(), "dim"), "  ", c.note))
+            out.print(Text.assemble("  ", (c.date.isoformat(), "dim"), "  ", literal(c.note, multiline=True)))

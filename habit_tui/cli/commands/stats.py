@@ -25,15 +25,12 @@ def stats(json_: JsonOpt = False) -> None:
         output(s.settings, as_json=json_, data=lambda: data, human=lambda out: _show(out, rows, data["summary"]))
 
 
-def _rate(rate: float | None) -> str:
-    return "–" if rate is None else f"{rate:.0%}"
-
-
 def _show(out: Console, rows: list[HabitRow], sm: dict[str, Any]) -> None:
     from rich.text import Text
 
     from habit_tui.cli.cells import name_cell, streak_cell
     from habit_tui.cli.tables import Column, table
+    from sync_protocol.domain.habit import format_rate
 
     out.print(
         Text.assemble(
@@ -41,13 +38,13 @@ def _show(out: Console, rows: list[HabitRow], sm: dict[str, Any]) -> None:
             f" habits · {sm['done_today']}/{sm['due_today'] + sm['done_today']} done today · average score ",
             (f"{sm['average_score']:.0%}", "bold"),
             " · completion ",
-            (_rate(sm["average_completion_rate"]), "bold"),
+            (format_rate(sm["average_completion_rate"]), "bold"),
             f" · {sm['total_checkins']} check-ins",
         )
     )
     columns: list[Column[HabitRow]] = [
         Column("Habit", lambda r: name_cell(r.habit), wrap=True),
-        Column("Rate", lambda r: _rate(r.stats.completion_rate), right=True),
+        Column("Rate", lambda r: format_rate(r.stats.completion_rate), right=True),
         Column("Score", lambda r: f"{r.stats.score:.0%}", right=True),
         Column("Streak", lambda r: streak_cell(r.stats.current_streak, r.habit), right=True),
         Column("Best", lambda r: streak_cell(r.stats.best_streak, r.habit), right=True),

@@ -10,7 +10,7 @@ import typer
 
 from habit_tui.cli.lazy import command_app
 from habit_tui.cli.options import JsonOpt
-from habit_tui.cli.output import emit_json, output
+from habit_tui.cli.output import emit_json, output, say
 from habit_tui.cli.session import session
 from habit_tui.cli.syncing import progress_bar, result_json, result_line, state_json
 from habit_tui.errors import SyncError, UsageError
@@ -79,12 +79,12 @@ def _watch(s: Session, json_: bool) -> None:
                 emit_json(result_json(r.result))
                 sys.stdout.flush()  # a pipe reads each sync as it happens
             elif r.result.pushed or r.result.pulled or r.result.renamed:
-                print(result_line(r.result), flush=True)
+                say(result_line(r.result), flush=True)
         elif r.retry_in is not None:
-            sys.stderr.write(f"habit: {r.message}; trying again in {r.retry_in:.0f} s\n")
+            say(f"habit: {r.message}; trying again in {r.retry_in:.0f} s", stderr=True)
 
     if not json_:
-        print(f"Watching {api.server} for changes (Ctrl+C stops).", flush=True)
+        say(f"Watching {api.server} for changes (Ctrl+C stops).", flush=True)
     failed: SyncError | None = None
     try:
         failed = syncing.keep_in_sync(s, api, report, stop.wait)

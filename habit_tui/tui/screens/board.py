@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,10 +35,12 @@ from habit_tui.tui.messages import (
     ReportWritten,
     RowLoaded,
 )
-from habit_tui.tui.screens.prompt import PromptScreen
+from habit_tui.tui.screens.prompt import PromptScreen, note_error, value_error
 from habit_tui.tui.widgets.board_grid import MAX_DAYS, BoardGrid, layout
+from habit_tui.tui.widgets.cells import day_width, shown_name
 from habit_tui.tui.widgets.status_line import StatusLine, summary
 from sync_protocol.domain.habit import format_number
+from sync_protocol.domain.text import printable
 from sync_protocol.report.period import PeriodKind
 
 SHIFT_DAYS = 7
@@ -126,6 +129,11 @@ class BoardScreen(Screen[None]):
         self.name_width, self.days = layout(self.app.size.width, 0)
         self.reload()
 
+    @property
+    def shown_days(self) -> list[date]:
+        """The days the board shows now (fewer than it loaded on a narrow terminal)."""
+        return self.query_one(BoardGrid).days
+
     # ----- loading -----------------------------------------------------------
     def window(self) -> tuple[date, date]:
         """The days loaded: MAX_DAYS up to the last day shown (a resize then needs no reload)."""
@@ -141,37 +149,51 @@ class BoardScreen(Screen[None]):
             return  # a newer request is on its way
         self.board = board
         empty = not board.rows
-        self.query_one(BoardGrid).display = not empty
+        grid = self.query_one(BoardGrid)
+        grid.display = not empty
         self.query_one("#empty").display = empty
+        if not empty and self.focused is None:
+            grid.focus()  # the first habits arrive (added, imported, synced): keys reach the board at once
         self._draw(select=self._select_after_load, day=self._day_after_load)
         self._select_after_load = self._day_after_load = None
-        self._update_status()
         if not self._painted:
             self._painted = True
             self.call_after_refresh(self.post_message, self.Ready())
 
     def _draw(self, *, select: str | None = None, day: date | None = None) -> None:
-        """Lay the loaded board out for the current width."""
+        """Lay the loaded board out for the current width (and the widest value on it)."""
         if self.board is None:
             return
-        longest = max((len(r.habit.name) + (11 if r.habit.archived else 0) for r in self.board.rows), default=0)
-        self.name_width, self.days = layout(self.size.width or self.app.size.width, longest)
+        longest = max((cell_len(shown_name(r.habit)) for r in self.board.rows), default=0)
+        width = day_width(self.board.rows)
+        self.name_width, self.days = layout(self.size.width or self.app.size.width, longest, width)
         last = self.board.last
         days = [last - timedelta(days=i) for i in reversed(range(self.days))]
-        self.query_one(BoardGrid).show(self.board, days, self.name_width, select=select, day=day)
+        self.query_one(BoardGrid).show(self.board, days, self.name_width, day_width=width, select=select, day=day)
+        self._update_status()
 
     def on_resize(self, _event: Resize) -> None:
         self._draw()
+
+    def _show_row(self, row: BoardRow) -> None:
+        """Put one habit's new row on the board; lay it out again if its values need wider days."""
+        if self.board is None:
+            return
+        rows = self.board.rows
+        for i, r in enumerate(rows):
+            if r.habit.id == row.habit.id:
+                rows[i] = row
+        grid = self.query_one(BoardGrid)
+        if day_width(rows) != grid.day_width:
+            self._draw()
+        else:
+            grid.update_row(row)
 
     def on_row_loaded(self, message: RowLoaded) -> None:
         if message.row is None or self.board is None:
             self.reload()
             return
-        rows = self.board.rows
-        for i, r in enumerate(rows):
-            if r.habit.id == message.habit_id:
-                rows[i] = message.row
-        self.query_one(BoardGrid).update_row(message.row)
+        self._show_row(message.row)
         self._update_status()
         if message.notice:
             self.notify(message.notice, timeout=2, markup=False)
@@ -194,7 +216,8 @@ class BoardScreen(Screen[None]):
             self._reload_row(message.habit_id)  # undo the optimistic change on screen
         elif self.board is None:
             empty = self.query_one("#empty", Static)
-            empty.update(Text(f"Could not read your habits:\n{message.error}\n\nq quits.", style="red"))
+            said = printable(message.error, multiline=True)
+            empty.update(Text(f"Could not read your habits:\n{said}\n\nq quits.", style="red"))
             empty.display = True
 
     def refresh_data(self) -> None:
@@ -203,7 +226,7 @@ class BoardScreen(Screen[None]):
 
     def _update_status(self) -> None:
         if self.board is not None:
-            self.query_one(StatusLine).left = summary(self.board, self.show_archived)
+            self.query_one(StatusLine).left = summary(self.board, self.show_archived, self.shown_days)
 
     # ----- the selection -----------------------------------------------------
     def _selected(self) -> tuple[BoardRow, date] | None:
@@ -240,7 +263,7 @@ class BoardScreen(Screen[None]):
                     value=format_number(current.value) if current and current.value is not None else "",
                     placeholder=format_number(habit.target),
                     hint=f"Goal: {goal} · enter saves · empty clears the day · esc cancels",
-                    number=True,
+                    check=value_error,
                 ),
                 lambda text: self._set_value(row, day, text),
             )
@@ -273,8 +296,10 @@ class BoardScreen(Screen[None]):
             )
             return
 
+        shown = printable(current.note)
+
         def save(text: str | None) -> None:
-            if text is not None:
+            if text is not None and text != shown.strip():  # a note stored before the text rule stays as it was
                 self._write(row, day, Change("note", note=text))
 
         self.app.push_screen(
@@ -282,6 +307,7 @@ class BoardScreen(Screen[None]):
                 f"Note for {row.habit.name} on {day:%a %d %b}",
                 value=current.note,
                 hint="enter saves · empty removes the note · esc cancels",
+                check=note_error,
             ),
             save,
         )
@@ -301,7 +327,7 @@ class BoardScreen(Screen[None]):
             cells.pop(day, None)
         else:
             cells[day] = new
-        self.query_one(BoardGrid).update_row(replace(row, cells=cells))
+        self._show_row(replace(row, cells=cells))
         first, last = self.window()
         hid = row.habit.id
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,7 +18,8 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, *, yes: str = "Yes", danger: bool = False) -> None:
+    def __init__(self, question: Text, *, yes: str = "Yes", danger: bool = False) -> None:
+        """``question`` is a :class:`Text` (never markup: it names a habit)."""
         super().__init__(classes="dialog-screen")
         self.question = question
         self.yes = yes

@@ -22,11 +22,13 @@ from habit_tui.tui.messages import ArchiveRequested, DeleteRequested, DetailLoad
 from habit_tui.tui.widgets.coach_panel import CoachPanel
 from habit_tui.tui.widgets.heatmap import Heatmap
 from habit_tui.tui.widgets.score_chart import ScoreChart
-from sync_protocol.domain.habit import Habit
+from sync_protocol.domain.habit import Habit, format_rate
 from sync_protocol.domain.stats import effective_start
+from sync_protocol.domain.text import printable
 
 RATE_PERIODS = 12
 MAX_NOTES = 100
+"""A rate when nothing was due (``–`` marks a skipped day, and only that)."""
 
 
 def rate_style(rate: float | None) -> str:
@@ -43,7 +45,7 @@ def rates_text(title: str, rates: Rates, label: str, width: int) -> Text:
     bottom = Text(" " * 10)
     for start, rate in shown:
         top.append(f"{start.strftime(label) if label != 'W' else 'W' + format(start.isocalendar()[1], '02')!s:>4} ")
-        bottom.append(f"{'–' if rate is None else format(rate, '.0%'):>4} ", style=rate_style(rate))
+        bottom.append(f"{format_rate(rate):>4} ", style=rate_style(rate))
     if not shown:
         bottom.append("no finished periods yet", style="dim")
     return top + Text("\n") + bottom
@@ -52,15 +54,19 @@ def rates_text(title: str, rates: Rates, label: str, width: int) -> Text:
 def summary_text(d: HabitDetail) -> Text:
     h, s = d.habit, d.stats
     text = Text()
-    text.append(h.name, style="bold")
+    text.append(printable(h.name), style="bold")
     if h.archived:
         text.append("  (archived)", style="italic dim")
     since = effective_start(h, d.checkins)
-    text.append(f"\n{h.goal_text()} · {h.schedule.describe()} ({h.schedule}) · since {since:%d %b %Y}")
+    text.append(
+        printable(
+            f"\n{h.goal_text()} · {h.schedule.describe()} ({h.schedule}) · since {since:%d %b %Y}", multiline=True
+        )
+    )
     if h.tags:
-        text.append("  #" + " #".join(h.tags), style="cyan")
+        text.append(printable("  #" + " #".join(h.tags)), style="cyan")
     if h.description:
-        text.append(f"\n{h.description}", style="italic")
+        text.append("\n" + printable(h.description, multiline=True), style="italic")
     unit = h.schedule.unit
     text.append("\n\n")
     text.append("Current streak ", style="dim")
@@ -70,7 +76,7 @@ def summary_text(d: HabitDetail) -> Text:
     text.append("   Score ", style="dim")
     text.append(f"{s.score:.0%}", style="bold")
     text.append("   Completion ", style="dim")
-    text.append("–" if s.completion_rate is None else f"{s.completion_rate:.0%}", style="bold")
+    text.append(format_rate(s.completion_rate), style="bold")
     text.append("   Done ", style="dim")
     text.append(f"{s.total_done}×", style="bold")
     if s.at_risk:
@@ -85,8 +91,9 @@ def notes_text(d: HabitDetail) -> Text:
     text = Text()
     for c in noted[:MAX_NOTES]:
         text.append(f"{c.date:%a %d %b %Y}  ", style="dim")
-        text.append(f"{describe(d.habit, c):<12} ", style="cyan" if c.skipped else "green")
-        text.append(c.note + "\n")
+        said = describe(d.habit, c)
+        text.append(f"{printable(said):<12} ", style="cyan" if c.skipped else "dim" if said == "not done" else "green")
+        text.append(printable(c.note, multiline=True) + "\n")
     if len(noted) > MAX_NOTES:
         text.append(f"… and {len(noted) - MAX_NOTES} older notes", style="dim")
     text.rstrip()
@@ -111,7 +118,7 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
-            yield Static(Text(self.habit.name, style="bold"), id="summary")
+            yield Static(Text(printable(self.habit.name), style="bold"), id="summary")
             yield Static("Coach", classes="section")
             yield CoachPanel(id="coach")
             yield Static("Last year", classes="section")

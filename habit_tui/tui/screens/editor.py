@@ -1,11 +1,15 @@
-"""Add or edit a habit in a modal form, with inline validation and a live schedule preview."""
+"""Add or edit a habit in a modal form, with inline validation and a live schedule preview.
+
+An edited habit's text fields show its text through :func:`printable` (escaped where the text rule
+would refuse it); a field left as it was is not saved, so text stored before the rule stays as it
+is unless it is edited (and then the rule checks it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,9 +25,11 @@ from habit_tui.tui.backend import backend_of
 from habit_tui.tui.messages import JobFailed
 from habit_tui.tui.screens.prompt import number_error
 from habit_tui.tui.widgets.error_line import ErrorLine
+from habit_tui.tui.widgets.ordered_input import OrderedInput
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.habit import Habit, format_number
-from sync_protocol.domain.schedule import Schedule
+from sync_protocol.domain.schedule import SCHEDULE_EXAMPLES, Schedule
+from sync_protocol.domain.text import printable
 
 COLOURS = ("red", "green", "yellow", "blue", "magenta", "cyan", "purple", "dark_orange", "white")
 YES_NO, MEASURABLE = "yes_no", "measurable"
@@ -90,17 +96,29 @@ class EditorScreen(ModalScreen[EditorResult | None]):
         self.names: dict[str, str] = {}
         self.touched: set[str] = set()
         self.saving = False
+        self.initial: dict[str, str] = {}
+        """An edited habit's text fields as first shown: a field still holding it is not saved."""
+        if habit is not None:
+            self.initial = {
+                "name": printable(habit.name),
+                "unit": printable(habit.unit),
+                "schedule": str(habit.schedule),
+                "description": printable(habit.description),
+                "tags": printable(", ".join(habit.tags)),
+            }
 
     # ----- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
         h = self.habit
+        shown = self.initial
         measurable = h is not None and h.is_measurable
         with Vertical(classes="dialog editor"):
-            yield Static(f"Edit [b]{escape(h.name)}[/b]" if h else "New habit", classes="question")
+            title = Text.assemble("Edit ", (shown["name"], "bold")) if h else Text("New habit")
+            yield Static(title, classes="question")
             with VerticalScroll(id="fields"):
                 with Horizontal(classes="row"):
                     yield Label("Name")
-                    yield Input(h.name if h else "", placeholder="e.g. Read 20 pages", id="name", compact=True)
+                    yield OrderedInput(shown.get("name", ""), placeholder="e.g. Read 20 pages", id="name", compact=True)
                 yield ErrorLine(id="name-error")
                 with Horizontal(classes="row"):
                     yield Label("Kind")
@@ -121,31 +139,33 @@ class EditorScreen(ModalScreen[EditorResult | None]):
                         id="direction",
                         compact=True,
                     )
-                    yield Input(
+                    yield OrderedInput(
                         format_number(h.target) if measurable and h else "",
                         placeholder="target",
                         id="target",
                         compact=True,
                     )
-                    yield Input(h.unit if h else "", placeholder="unit, e.g. glasses", id="unit", compact=True)
+                    yield OrderedInput(shown.get("unit", ""), placeholder="unit, e.g. glasses", id="unit", compact=True)
                 yield ErrorLine(id="goal-error")
                 with Horizontal(classes="row"):
                     yield Label("Schedule")
-                    yield Input(
+                    yield OrderedInput(
                         str(h.schedule) if h else "daily",
-                        placeholder="daily · mon,wed,fri · 3/week · 10/month · every 3 days",
+                        placeholder=" · ".join(SCHEDULE_EXAMPLES),
                         id="schedule",
                         compact=True,
                     )
                 yield Static("", id="schedule-preview")
                 with Horizontal(classes="row"):
                     yield Label("Description")
-                    yield Input(h.description if h else "", placeholder="optional", id="description", compact=True)
+                    yield OrderedInput(
+                        shown.get("description", ""), placeholder="optional", id="description", compact=True
+                    )
                 yield ErrorLine(id="description-error")
                 with Horizontal(classes="row"):
                     yield Label("Tags")
-                    yield Input(
-                        ", ".join(h.tags) if h else "",
+                    yield OrderedInput(
+                        shown.get("tags", ""),
                         placeholder="comma separated, e.g. health, morning",
                         id="tags",
                         compact=True,
@@ -211,6 +231,11 @@ class EditorScreen(ModalScreen[EditorResult | None]):
         def value(field: str) -> str:
             return self.query_one(f"#{field}", Input).value
 
+        def changed(field: str) -> str | None:
+            """The field's text, or None when an edited habit's field still shows what it holds."""
+            text = value(field)
+            return None if self.initial.get(field) == text else text
+
         errors: dict[str, str] = {}
         measurable = self.query_one("#kind", Select).value == MEASURABLE
         target: float | None = None
@@ -223,13 +248,13 @@ class EditorScreen(ModalScreen[EditorResult | None]):
             else:
                 target = float(raw)
         draft = HabitDraft(
-            name=value("name"),
-            schedule=value("schedule"),
+            name=changed("name"),
+            schedule=changed("schedule"),
             target=target,
-            unit=value("unit") if measurable else None,
+            unit=changed("unit") if measurable else None,
             at_most=(self.query_one("#direction", Select).value == "at_most") if measurable else None,
-            description=value("description"),
-            tags=value("tags"),
+            description=changed("description"),
+            tags=changed("tags"),
             color=str(self.query_one("#color", Select).value),
             measurable=measurable,
         )

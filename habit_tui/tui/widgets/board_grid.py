@@ -44,14 +44,17 @@ MIN_NAME = 12
 MAX_NAME = 28
 
 
-def layout(width: int, longest_name: int) -> tuple[int, int]:
-    """(name column width, number of day columns) that fit ``width`` cells."""
+def layout(width: int, longest_name: int, day_width: int = DAY_WIDTH) -> tuple[int, int]:
+    """(name column width, number of day columns) that fit ``width`` cells.
+
+    ``longest_name`` and ``width`` are terminal cells (a CJK character takes two).
+    """
     fixed = STREAK_WIDTH + SCORE_WIDTH + 1
     name = max(MIN_NAME, min(MAX_NAME, longest_name + 3))
-    days = (width - fixed - name) // DAY_WIDTH
+    days = (width - fixed - name) // day_width
     if days < MIN_DAYS:
-        name = max(MIN_NAME - 2, width - fixed - MIN_DAYS * DAY_WIDTH)
-        days = max(MIN_DAYS, (width - fixed - name) // DAY_WIDTH)
+        name = max(MIN_NAME - 2, width - fixed - MIN_DAYS * day_width)
+        days = max(MIN_DAYS, (width - fixed - name) // day_width)
     return name, min(MAX_DAYS, days)
 
 
@@ -117,6 +120,7 @@ class BoardGrid(Widget, can_focus=True):
         self.rows_by_id: dict[str, BoardRow] = {}
         self.today = date.min
         self.name_width = MIN_NAME
+        self.day_width = DAY_WIDTH
         self.cursor_row = 0
         self.cursor_column = 0
         self.top = 0
@@ -151,16 +155,23 @@ class BoardGrid(Widget, can_focus=True):
         if x < self.name_width:
             return 0
         x -= self.name_width
-        if x < DAY_WIDTH * len(self.days):
-            return 1 + x // DAY_WIDTH
-        x -= DAY_WIDTH * len(self.days)
+        if x < self.day_width * len(self.days):
+            return 1 + x // self.day_width
+        x -= self.day_width * len(self.days)
         if x < STREAK_WIDTH:
             return len(self.days) + 1
         return len(self.days) + 2 if x < STREAK_WIDTH + SCORE_WIDTH else None
 
     # ----- filling -----------------------------------------------------------
     def show(
-        self, board: Board, days: list[date], name_width: int, *, select: str | None = None, day: date | None = None
+        self,
+        board: Board,
+        days: list[date],
+        name_width: int,
+        *,
+        day_width: int = DAY_WIDTH,
+        select: str | None = None,
+        day: date | None = None,
     ) -> None:
         """Show ``days`` of ``board``, keeping the cursor on the same habit (or ``select``) and day (or ``day``)."""
         keep = self.current_row()
@@ -168,7 +179,7 @@ class BoardGrid(Widget, can_focus=True):
         keep_kind = DAY if day or not self.days else self.column_kind()
         keep_day = day or (self.current_day() if self.days and keep_kind == DAY else None)
         first_fill = not self.days
-        self.days, self.today, self.name_width = days, board.today, name_width
+        self.days, self.today, self.name_width, self.day_width = days, board.today, name_width, day_width
         self.rows = list(board.rows)
         self.rows_by_id = {r.habit.id: r for r in self.rows}
         self._cells = [self._row_cells(r) for r in self.rows]
@@ -210,7 +221,8 @@ class BoardGrid(Widget, can_focus=True):
 
     def _row_cells(self, r: BoardRow) -> list[Cell]:
         cells = [name_cell(r, self.name_width)]
-        cells += [day_cell(r.habit, r.cells.get(d), d, self.today) for d in self.days]
+        started = r.stats.started or r.habit.start_date
+        cells += [day_cell(r.habit, r.cells.get(d), d, self.today, started, self.day_width) for d in self.days]
         cells += [streak_cell(r), score_cell(r.stats.score)]
         return cells
 
@@ -219,7 +231,7 @@ class BoardGrid(Widget, can_focus=True):
         top = [[Segment("Habit".ljust(self.name_width), Style(bold=True))]]
         bottom = [[Segment(months[: self.name_width - 1].ljust(self.name_width), Style(dim=True))]]
         for d in self.days:
-            upper, lower = day_header(d, board.today)
+            upper, lower = day_header(d, board.today, self.day_width)
             top.append(upper)
             bottom.append(lower)
         top += [

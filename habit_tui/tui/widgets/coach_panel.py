@@ -22,6 +22,8 @@ from habit_tui.settings import Settings
 from habit_tui.tui.messages import CoachAnswered, CoachChunk
 from sync_protocol.coach.advice import Advice
 from sync_protocol.coach.facts import HabitFacts
+from sync_protocol.coach.rules import rule_advice
+from sync_protocol.domain.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,21 @@ class _Stopped(Exception):
 
 
 def advice_text(advice: Advice, *, streamed: str = "") -> Text:
-    """The advice, then which coach answered (and why the model did not, when it was asked)."""
+    """The advice, then which coach answered (and why the model did not, when it was asked).
+
+    Plain text through :func:`printable`: the advice names the habit, and a model may answer
+    with anything, escape sequences included.
+    """
     text = Text()
     if advice.source == "rules" and streamed:
-        text.append(f"The model's answer was dropped: {advice.fallback_reason}.\n", style="yellow")
-    text.append(advice.text)
+        text.append(printable(f"The model's answer was dropped: {advice.fallback_reason}.") + "\n", style="yellow")
+    text.append(printable(advice.text, multiline=True))
     text.append("\n")
     if advice.source == "ollama":
-        text.append(f"— Ollama ({advice.model})", style="dim")
+        text.append(printable(f"— Ollama ({advice.model})"), style="dim")
     else:
         why = f" (Ollama not used: {advice.fallback_reason})" if advice.fallback_reason and not streamed else ""
-        text.append(f"— built-in coach{why}", style="dim")
+        text.append(printable(f"— built-in coach{why}"), style="dim")
     return text
 
 
@@ -76,6 +82,10 @@ class CoachPanel(Static):
         self.workers.cancel_group(self, "coach")
         if archived:
             self.update(Text(ARCHIVED, style="dim"))
+            return
+        if facts.period_lost:
+            # Not "at risk" and not "nothing to coach": the period is lost, and the coach says so plainly.
+            self.update(Text(printable(rule_advice(facts), multiline=True)))
             return
         if not facts.at_risk:
             self.update(Text(NOT_AT_RISK, style="dim"))
@@ -137,7 +147,7 @@ class CoachPanel(Static):
         if message.token != self.token:
             return
         self.streamed += message.text
-        self.update(Text(self.streamed + " …"))
+        self.update(Text(printable(self.streamed, multiline=True) + " …"))
 
     def on_coach_answered(self, message: CoachAnswered) -> None:
         message.stop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from sync_protocol.domain.text import printable
+
 
 class ErrorLine(Static):
     DEFAULT_CSS = """
@@ -19,6 +21,7 @@ class ErrorLine(Static):
         self.message = ""
 
     def say(self, message: str) -> None:
+        """Show ``message`` as plain text (it may quote what was typed, or a stored name)."""
         self.message = message
-        self.update(message)
+        self.update(printable(message))
         self.display = bool(message)

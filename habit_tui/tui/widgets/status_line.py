@@ -17,14 +17,16 @@ from habit_tui.services.board import Board
 from habit_tui.tui.messages import SyncStatus
 
 
-def summary(board: Board, showing_archived: bool) -> Text:
+def summary(board: Board, showing_archived: bool, days: list[date] | None = None) -> Text:
+    """``◀ 05 Jun to 11 Jun  t: today · Wed 18 Jun 2025 · 2/3 done today``: ``days`` are the ones shown."""
     active = [r for r in board.rows if not r.habit.archived]
     due = [r for r in active if r.stats.due_today or r.stats.done_today]
     done = sum(1 for r in active if r.stats.done_today)
     risk = sum(1 for r in active if r.stats.at_risk)
     text = Text()
     if board.last != board.today:
-        text.append(f"◀ {_span(board.first, board.last)}", style="bold yellow")
+        first, last = (days[0], days[-1]) if days else (board.first, board.last)
+        text.append(f"◀ {_span(first, last)}", style="bold yellow")
         text.append("  t: today  ·  ", style="yellow")
     text.append(board.today.strftime("%a %d %b %Y"), style="bold")
     if active:
@@ -37,7 +39,7 @@ def summary(board: Board, showing_archived: bool) -> Text:
 
 
 def _span(first: date, last: date) -> str:
-    return f"{first:%d %b} – {last:%d %b}"
+    return f"{first:%d %b} to {last:%d %b}"
 
 
 def sync_text(status: SyncStatus) -> Text:

@@ -233,6 +233,7 @@ def start_habit_server(url: str, redis_url: str, prefix: str, port: int, workers
         "HABIT_REDIS_PREFIX": prefix,
         "SECRET_KEY": secrets.token_urlsafe(32),
         "LOG_LEVEL": "warning",
+        "SIGNUPS_PER_HOUR": "0",  # every benchmark client signs up from 127.0.0.1
     }
     cmd = [sys.executable, "-c", "from habit_server.main import main; main()", "--port", str(port)]
     proc = subprocess.Popen([*cmd, "--workers", str(workers)], env=env)

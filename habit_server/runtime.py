@@ -42,7 +42,7 @@ class Runtime:
             hub=Hub(link),
             limiter=RateLimiter(link),
             cache=ResponseCache(link, settings.cache_ttl_seconds),
-            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_concurrency),
         )
 
     async def start(self) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 import secrets
 from pathlib import Path
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, model_validator
@@ -15,6 +18,8 @@ from sync_protocol.protocol import MAX_BODY_BYTES
 log = logging.getLogger("habit_server")
 
 DEV_ENV = "HABIT_SERVER_DEV"
+FILE_SETTINGS = ("secret_key", "database_url", "redis_url")
+"""Settings that may also be read from a file named by ``{NAME}_FILE`` (Docker secrets)."""
 
 
 def default_database_url() -> str:
@@ -31,6 +36,14 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite://"):
         return "sqlite+aiosqlite://" + url[len("sqlite://") :]
     return url
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8, 127.0.0.1``)."""
+    try:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip())
+    except ValueError as exc:
+        raise ValueError(f"TRUSTED_PROXIES: {exc}") from None
 
 
 class Settings(BaseSettings):
@@ -51,6 +64,8 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=0)
     pushes_per_minute: int = Field(default=6000, ge=0)
+    max_events_per_user: int = Field(default=100_000, ge=0, description="Events one user's log may hold (0: no limit).")
+    pull_page_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024, description="Pull pages end after this size.")
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024)
     cache_ttl_seconds: int = Field(default=60, ge=0)
     db_pool_size: int = Field(default=20, ge=1)
@@ -58,10 +73,37 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     stream_keepalive_seconds: float = Field(default=15.0, gt=0)
+    registration: Literal["open", "invite", "closed"] = "open"
+    signups_per_hour: int = Field(default=10, ge=0, description="Sign-ups per client address per hour (0: no limit).")
+    argon2_concurrency: int = Field(default=2, ge=1, description="Password hashes running at once per worker.")
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated addresses or networks whose X-Forwarded-For/Forwarded is believed."
+    )
+    docs: bool = Field(default=True, description="Serve /docs and /redoc (their scripts come from a public CDN).")
+    metrics: bool = Field(default=False, description="Serve Prometheus metrics at /metrics (unauthenticated).")
     log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_files(cls, data: Any) -> Any:
+        """``SECRET_KEY_FILE=/run/secrets/key`` (the Docker convention): the setting is the file's content."""
+        if not isinstance(data, dict):
+            return data
+        for name in FILE_SETTINGS:
+            path = os.environ.get(f"{name.upper()}_FILE")
+            if not path:
+                continue
+            if data.get(name) or os.environ.get(name.upper()):
+                raise ValueError(f"set {name.upper()} or {name.upper()}_FILE, not both")
+            try:
+                data[name] = Path(path).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"{name.upper()}_FILE: cannot read {path}: {exc}") from None
+        return data
 
     @model_validator(mode="after")
     def _finish(self) -> Settings:
+        parse_networks(self.trusted_proxies)  # refuse a malformed TRUSTED_PROXIES at start
         self.database_url = normalise_database_url(self.database_url or default_database_url())
         if not self.redis_url:
             self.redis_url = None

@@ -26,6 +26,9 @@ MAX_PUSH_EVENTS = 500
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body the server reads (1 MiB)."""
 
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""Largest payload of one event, as compact UTF-8 JSON (64 KiB); a larger one is that event's ``payload_too_large``."""
+
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
 """Page size bounds of ``GET /api/v1/sync/events?limit=``."""

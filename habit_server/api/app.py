@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from habit_server.api import errors
+from habit_server.api import errors, openapi
+from habit_server.api.metrics import MetricsMiddleware, watch_pool
 from habit_server.api.middleware import BodyLimitMiddleware, ProtocolMiddleware
-from habit_server.api.routes import admin, auth, habits, health, sync, users
+from habit_server.api.routes import admin, auth, habits, health, metrics, sync, users
 from habit_server.runtime import Runtime
 from habit_server.settings import Settings
 from sync_protocol.protocol import API_PREFIX, PROTOCOL_VERSION
@@ -51,14 +52,23 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # /docs and /redoc load their scripts from a public CDN: DOCS=false turns them off (/openapi.json stays).
+        docs_url="/docs" if settings.docs else None,
+        redoc_url="/redoc" if settings.docs else None,
     )
     app.state.runtime = runtime
     errors.install(app)
     for router in (sync.router, auth.router, users.router, habits.router, admin.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    if settings.metrics:
+        app.include_router(metrics.router)
+        watch_pool(runtime.engine)
+    openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(ProtocolMiddleware)
+    if settings.metrics:
+        app.add_middleware(MetricsMiddleware)  # outermost: 413 and 426 answers are timed too
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from habit_server.runtime import Runtime
 from habit_server.services import auth, tokens
-from habit_server.services.errors import Unauthorized
+from habit_server.services.errors import Invalid, Unauthorized
 from habit_server.services.principal import Principal
 from habit_server.services.tokens import AccessClaims
 from sync_protocol.protocol import TOKEN_PATH
@@ -47,9 +47,18 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
 async def today_param(
-    today: Annotated[date | None, Query(description="Your calendar day (default: the server's).")] = None,
+    today: Annotated[
+        date | None,
+        Query(description="Your calendar day (default: the server's): within a day of the server's UTC date."),
+    ] = None,
 ) -> date:
-    return today or date.today()
+    if today is None:
+        return date.today()
+    utc = datetime.now(UTC).date()
+    if not utc - timedelta(days=1) <= today <= utc + timedelta(days=1):
+        # Every time zone's date is within a day of UTC's; a far date would make a read replay centuries.
+        raise Invalid(ErrorCode.VALIDATION_ERROR, f"today: must be within a day of the server's date ({utc})")
+    return today
 
 
 Today = Annotated[date, Depends(today_param)]

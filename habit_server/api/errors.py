@@ -8,17 +8,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from habit_server.db.engine import CONNECTION_ERRORS, is_disconnect
+from habit_server.api import metrics
+from habit_server.api.client_ip import request_client_ip
+from habit_server.db.engine import DATABASE_ERRORS, database_unavailable
 from habit_server.services.errors import ServiceError
+from sync_protocol.protocol import TOKEN_PATH
 from sync_protocol.wire.errors import ErrorCode, utf8_safe
 
 log = logging.getLogger("habit_server.api")
-
-DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeout, *CONNECTION_ERRORS)
+security_log = logging.getLogger("habit_server.security")
 
 _HTTP_CODES = {
     400: ErrorCode.MALFORMED_JSON,
@@ -49,8 +50,12 @@ def error_response(
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
+    if exc.code is ErrorCode.INVALID_CREDENTIALS and request.url.path == TOKEN_PATH:
+        # One line per failed login, in a fixed format for fail2ban (README): the address only, never
+        # the username, password or email.
+        security_log.warning("failed login from %s", await request_client_ip(request))
     return error_response(exc.status, exc.code, exc.message, details=exc.details, headers=exc.headers)
 
 
@@ -90,11 +95,13 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """Handled here, not by the catch-all: Starlette re-raises what reaches the catch-all."""
     if isinstance(exc, PoolTimeout):
+        metrics.POOL_TIMEOUTS.inc()
         log.warning("no database connection free for %s %s", request.method, request.url.path)
         return error_response(
             503, ErrorCode.DATABASE_UNAVAILABLE, "the server is busy; retry in a moment", headers={"Retry-After": "1"}
         )
-    if _database_lost(exc):
+    if database_unavailable(exc):
+        metrics.DATABASE_UNAVAILABLE.inc()
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return error_response(
             503,
@@ -110,18 +117,11 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, ErrorCode.INTERNAL_ERROR, "internal error; it has been logged")
 
 
-def _database_lost(exc: BaseException) -> bool:
-    """The database went away (restart, network): SQLAlchemy has already dropped the pool's old
-    connections, and the next request gets a fresh one."""
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or (exc.orig is not None and is_disconnect(exc.orig))
-    return is_disconnect(exc)
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -77,6 +77,18 @@ class Device(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class Invite(Base):
+    """A single-use sign-up code (``REGISTRATION=invite``); only the digest of the code is kept."""
+
+    __tablename__ = "invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class StoredEvent(Base):
     """The per-user append-only log. ``server_seq`` is gapless per user."""
 
@@ -153,6 +165,7 @@ DEVICES = cast(Table, Device.__table__)
 EVENTS = cast(Table, StoredEvent.__table__)
 HABITS = HabitRow.__table__
 CHECKINS = cast(Table, CheckinRow.__table__)
+INVITES = cast(Table, Invite.__table__)
 
 # An event's columns as it goes out on the wire (pull, GDPR export), in order.
 EVENT_WIRE_COLUMNS = (

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from habit_server.db.models import DEVICES, USERS
+from habit_server.db.models import DEVICES, INVITES, USERS
 from habit_server.runtime import Runtime
 from habit_server.services import tokens
-from habit_server.services.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
+from habit_server.services.errors import Conflict, Forbidden, NotFound, RateLimited, ServiceError, Unauthorized
 from habit_server.services.passwords import check_policy
 from habit_server.services.principal import Principal
 from habit_server.services.users import aware, public
@@ -30,12 +33,26 @@ BAD_LOGIN = "incorrect username or password"
 _USERNAME = re.compile(USERNAME_PATTERN)
 
 
-async def register(rt: Runtime, req: RegisterRequest) -> UserPublic:
+SIGNUP_WINDOW = 3600
+
+
+async def register(rt: Runtime, req: RegisterRequest, client: str) -> UserPublic:
+    """Sign up, as ``REGISTRATION`` allows: open, by single-use invite code, or not at all.
+    At most ``SIGNUPS_PER_HOUR`` sign-ups per client address."""
+    mode = rt.settings.registration
+    if mode == "closed":
+        raise Forbidden(ErrorCode.REGISTRATION_CLOSED, "sign-up is closed on this server; ask its admin for an account")
+    if mode == "invite" and not req.invite:
+        raise Forbidden(ErrorCode.INVITE_REQUIRED, "sign-up on this server needs an invite code from its admin")
+    retry = await rt.limiter.hit(f"signup:{client}", rt.settings.signups_per_hour, SIGNUP_WINDOW)
+    if retry is not None:
+        raise RateLimited(retry)
     check_policy(req.password, req.username)
     hashed = await rt.passwords.hash(req.password)
     now = datetime.now(UTC)
+    user_id = uuid.uuid4()
     values = {
-        "id": uuid.uuid4(),
+        "id": user_id,
         "username": req.username,
         "username_key": req.username.lower(),
         "email": req.email,
@@ -51,19 +68,58 @@ async def register(rt: Runtime, req: RegisterRequest) -> UserPublic:
     try:
         async with rt.engine.begin() as conn:
             await conn.execute(insert(U).values(**values))
+            if mode == "invite":
+                await _use_invite(conn, req.invite or "", user_id, now)
     except IntegrityError:
         raise Conflict(ErrorCode.USERNAME_TAKEN, "this username is taken") from None
     log.info("registered user %s", values["id"])
     return public(values)
 
 
+async def _use_invite(conn: AsyncConnection, code: str, user_id: uuid.UUID, now: datetime) -> None:
+    """Spend an invite code in the sign-up's transaction (an unknown, used or expired one undoes it)."""
+    done = await conn.execute(
+        update(INVITES)
+        .where(INVITES.c.code_hash == tokens.digest(code), INVITES.c.used_at.is_(None), INVITES.c.expires_at > now)
+        .values(used_by=user_id, used_at=now)
+    )
+    if done.rowcount != 1:
+        raise Forbidden(ErrorCode.INVITE_REQUIRED, "this invite code is unknown, used or expired")
+
+
+async def create_invite(rt: Runtime, days: int) -> tuple[str, datetime]:
+    """A new single-use invite code, valid for ``days`` days (for ``habit-server invite``)."""
+    code = secrets.token_urlsafe(18)
+    now = datetime.now(UTC)
+    expires = now + timedelta(days=days)
+    async with rt.engine.begin() as conn:
+        await conn.execute(insert(INVITES).values(code_hash=tokens.digest(code), created_at=now, expires_at=expires))
+    log.info("invite created, valid until %s", expires.isoformat(timespec="seconds"))
+    return code, expires
+
+
+async def check_login_rate(rt: Runtime, client: str, username: str) -> None:
+    """Login attempts, counted before the password is checked (so parallel guesses are counted too).
+
+    With N = ``LOGIN_ATTEMPTS_PER_MINUTE``: N per minute per (address, account); 2N per minute per
+    account from all addresses together (a guesser spread over many addresses is slowed down just
+    the same); 10N per minute per address over all accounts. A refusal lasts until the minute ends,
+    so nobody is locked out for longer than a minute after an attack stops; devices already logged
+    in keep working through their refresh tokens meanwhile."""
+    per = rt.settings.login_attempts_per_minute
+    account = username.lower()
+    for name, limit in (
+        (f"login:{client}:{account}", per),
+        (f"login-ip:{client}", per * 10),
+        (f"login-user:{account}", per * 2),
+    ):
+        retry = await rt.limiter.hit(name, limit)
+        if retry is not None:
+            raise RateLimited(retry)
+
+
 async def login(rt: Runtime, username: str, password: str, device_name: str, client: str) -> TokenResponse:
-    per_user = rt.settings.login_attempts_per_minute
-    retry = await rt.limiter.hit(f"login:{client}:{username.lower()}", per_user)
-    if retry is None:  # and one address trying many usernames
-        retry = await rt.limiter.hit(f"login-ip:{client}", per_user * 10)
-    if retry is not None:
-        raise RateLimited(retry)
+    await check_login_rate(rt, client, username)
     row = None
     if _USERNAME.fullmatch(username):  # other text is no one's username (and may not even be storable)
         async with rt.engine.connect() as conn:
@@ -202,6 +258,43 @@ async def revoke_device(rt: Runtime, who: Principal, device_id: uuid.UUID) -> No
     if done.rowcount != 1:
         raise NotFound("device")
     log.info("user %s revoked device %s", who.user_id, device_id)
+    await wake_streams(rt, who.user_id)
+
+
+async def revoke_other_devices(conn: AsyncConnection, who: Principal) -> int:
+    """Log out every device of the user but the caller's (after a password change), in ``conn``'s
+    transaction: their refresh tokens and access tokens stop working at once."""
+    done = await conn.execute(
+        update(D)
+        .where(D.c.user_id == who.user_id, D.c.id != who.device_id, D.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return int(done.rowcount)
+
+
+async def wake_streams(rt: Runtime, user_id: uuid.UUID) -> None:
+    """Hint the user's hint streams on every replica: each re-checks its token and a logged-out one closes."""
+    found = await rt.log.status(user_id)
+    await rt.hub.publish(str(user_id), found.head if found is not None else 0)
+
+
+async def still_valid(rt: Runtime, claims: tokens.AccessClaims) -> bool:
+    """Whether an access token checked earlier is still good: unexpired, its device and account in standing."""
+    if claims.exp and claims.exp <= time.time():
+        return False
+    try:
+        await authenticate(rt, claims)
+    except ServiceError:
+        return False
+    return True
+
+
+async def check_password_rate(rt: Runtime, who: Principal) -> None:
+    """Password checks of a logged-in user (``current_password``, account deletion): as many per
+    minute as logins from one address, so a stolen access token cannot guess the password."""
+    retry = await rt.limiter.hit(f"password:{who.user_id}", rt.settings.login_attempts_per_minute)
+    if retry is not None:
+        raise RateLimited(retry)
 
 
 async def devices(rt: Runtime, who: Principal) -> list[DeviceOut]:

@@ -44,6 +44,17 @@ class Conflict(ServiceError):
     status = 409
 
 
+class QuotaExceeded(ServiceError):
+    """The user's log holds as many events as the server keeps for one user (``MAX_EVENTS_PER_USER``)."""
+
+    status = 507
+
+    def __init__(self, quota: int) -> None:
+        super().__init__(
+            ErrorCode.QUOTA_EXCEEDED, f"this account holds the most events this server keeps for one user ({quota})"
+        )
+
+
 class RateLimited(ServiceError):
     status = 429
 

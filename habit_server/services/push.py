@@ -18,18 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from habit_server.db.eventlog.base import Keys, LogSnapshot, Standing, Writes
+from habit_server.db.eventlog.base import EventIdentity, Keys, LogSnapshot, Standing, Writes, dumps
 from habit_server.runtime import Runtime
 from habit_server.services.announce import after_write
 from habit_server.services.auth import check_standing
-from habit_server.services.errors import RateLimited
+from habit_server.services.errors import QuotaExceeded, RateLimited
 from habit_server.services.tokens import AccessClaims
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.events import Effect, Event, decode
 from sync_protocol.domain.ids import hlc_wall_ms, now_ms
 from sync_protocol.domain.merge import Effects, needs
 from sync_protocol.domain.text import check_storable
-from sync_protocol.protocol import MAX_CLOCK_SKEW_MS
+from sync_protocol.protocol import MAX_CLOCK_SKEW_MS, MAX_PAYLOAD_BYTES
 from sync_protocol.wire.errors import ErrorBody, ErrorCode
 from sync_protocol.wire.sync import EventIn, PushResponse, PushResult
 
@@ -69,11 +69,21 @@ def _error(event_id: str, code: ErrorCode, message: str) -> PushResult:
     return PushResult(event_id=event_id, status="error", error=ErrorBody(code=code, message=message))
 
 
+def _identity(ev: Event) -> EventIdentity:
+    """What must match for a second event under one ``event_id`` to be the same event (a duplicate)."""
+    return (ev.device_id, ev.device_seq, ev.hlc, ev.kind)
+
+
+def _conflict(event_id: str) -> PushResult:
+    return _error(event_id, ErrorCode.EVENT_CONFLICT, "another event was stored under this event_id")
+
+
 def _screen(incoming: Sequence[EventIn]) -> Screened:
     now = now_ms()
     rejected: dict[int, PushResult] = {}
     first: dict[str, int] = {}
     candidates: list[Candidate] = []
+    identities: dict[str, EventIdentity] = {}
     for i, item in enumerate(incoming):
         ev = item.to_domain()
         if hlc_wall_ms(ev.hlc) > now + MAX_CLOCK_SKEW_MS:
@@ -85,9 +95,16 @@ def _screen(incoming: Sequence[EventIn]) -> Screened:
         except DomainError as exc:
             rejected[i] = _error(ev.event_id, ErrorCode.INVALID_PAYLOAD, str(exc) or "the payload is not valid")
             continue
+        if len(dumps(ev.payload).encode()) > MAX_PAYLOAD_BYTES:
+            message = f"the payload is larger than {MAX_PAYLOAD_BYTES} bytes"
+            rejected[i] = _error(ev.event_id, ErrorCode.PAYLOAD_TOO_LARGE, message)
+            continue
         if ev.event_id in first:
+            if identities[ev.event_id] != _identity(ev):  # as if pushed after the first one was stored
+                rejected[i] = _conflict(ev.event_id)
             continue  # a repeat inside the batch: answered like the first one, at the end
         first[ev.event_id] = i
+        identities[ev.event_id] = _identity(ev)
         candidates.append(Candidate(i, ev, effect))
     return Screened(rejected, candidates, first)
 
@@ -96,8 +113,9 @@ def _effects(candidates: Sequence[Candidate]) -> Effects:
     return [(c.event.stamp, c.effect) for c in candidates if c.effect is not None]
 
 
-def _decide(candidates: Sequence[Candidate], found: Standing | None, snap: LogSnapshot) -> Decision:
-    """Check the caller's standing, answer the known event ids, and plan the writes of the rest."""
+def _decide(candidates: Sequence[Candidate], found: Standing | None, snap: LogSnapshot, quota: int) -> Decision:
+    """Check the caller's standing, answer the known event ids, and plan the writes of the rest
+    (QuotaExceeded when they would take the log past ``quota`` events; 0: no limit)."""
     standing = check_standing(found if found is not None and found.device_known else None)
     answered: dict[int, PushResult] = {}
     fresh: list[Candidate] = []
@@ -106,12 +124,12 @@ def _decide(candidates: Sequence[Candidate], found: Standing | None, snap: LogSn
         stored = snap.known.get(ev.event_id)
         if stored is None:
             fresh.append(c)
-        elif stored[1] != (ev.device_id, ev.device_seq, ev.hlc, ev.kind):
-            answered[c.position] = _error(
-                ev.event_id, ErrorCode.EVENT_CONFLICT, "another event was stored under this event_id"
-            )
+        elif stored[1] != _identity(ev):
+            answered[c.position] = _conflict(ev.event_id)
         else:
             answered[c.position] = PushResult(event_id=ev.event_id, status="duplicate", server_seq=stored[0])
+    if quota and fresh and standing.head + len(fresh) > quota:
+        raise QuotaExceeded(quota)
     writes = Writes.after(standing, [c.event for c in fresh], _effects(fresh), snap.merge) if fresh else None
     return Decision(standing.head, answered, fresh, writes)
 
@@ -161,8 +179,9 @@ async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -
     effs = _effects(candidates)
     habit_events = any(e.creates or e.deletes or e.fields for _, e in effs)
     keys = Keys([c.event.event_id for c in candidates], needs(effs), habit_events)
+    quota = rt.settings.max_events_per_user
     decision = await rt.log.push(
-        caller.user_id, caller.device_id, keys, lambda found, snap: _decide(candidates, found, snap)
+        caller.user_id, caller.device_id, keys, lambda found, snap: _decide(candidates, found, snap, quota)
     )
     writes = decision.writes
     await _after_push(rt, user_key, writes.head if writes is not None else None)

@@ -22,6 +22,8 @@ class AccessClaims:
     user_id: uuid.UUID
     device_id: uuid.UUID
     jti: str
+    exp: int = 0
+    """When the token expires (Unix seconds): a hint stream of the token closes then."""
 
 
 def make_access(key: str, user_id: uuid.UUID, device_id: uuid.UUID, minutes: int) -> str:
@@ -75,8 +77,9 @@ def _decode_access(key: str, token: str) -> tuple[AccessClaims, int]:
     try:
         if claims.get("typ") != "access":
             raise ValueError
-        access = AccessClaims(uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["did"])), str(claims["jti"]))
-        return access, int(claims["exp"])
+        exp = int(claims["exp"])
+        access = AccessClaims(uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["did"])), str(claims["jti"]), exp)
+        return access, exp
     except ValueError:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the access token is not valid") from None
 

@@ -59,7 +59,20 @@ async def me(rt: Runtime, who: Principal) -> UserPublic:
     return user
 
 
+async def _check_password(rt: Runtime, who: Principal, password: str | None, what: str) -> None:
+    """The caller's own password, throttled (a stolen access token must not be a password oracle)."""
+    from habit_server.services.auth import check_password_rate
+
+    await check_password_rate(rt, who)
+    async with rt.engine.connect() as conn:
+        current = (await conn.execute(select(U.c.password_hash).where(U.c.id == who.user_id))).scalar()
+    if password is None or not await rt.passwords.verify(password, current):
+        raise Forbidden(ErrorCode.INVALID_CREDENTIALS, f"{what} is missing or wrong")
+
+
 async def update_me(rt: Runtime, who: Principal, change: UserUpdate) -> UserPublic:
+    """Change the profile. A new password logs out every other device of the user at once."""
+    from habit_server.services.auth import revoke_other_devices, wake_streams
     from habit_server.services.passwords import check_policy
 
     values: dict[str, Any] = {}
@@ -69,24 +82,31 @@ async def update_me(rt: Runtime, who: Principal, change: UserUpdate) -> UserPubl
         values["nickname"] = change.nickname
     if change.password is not None:
         check_policy(change.password, who.username)
-        async with rt.engine.connect() as conn:
-            current = (await conn.execute(select(U.c.password_hash).where(U.c.id == who.user_id))).scalar()
-        if change.current_password is None or not await rt.passwords.verify(change.current_password, current):
-            raise Forbidden(ErrorCode.INVALID_CREDENTIALS, "current_password is missing or wrong")
+        await _check_password(rt, who, change.current_password, "current_password")
         values["password_hash"] = await rt.passwords.hash(change.password)
+    revoked = 0
     if values:
         async with rt.engine.begin() as conn:
             await conn.execute(update(U).where(U.c.id == who.user_id).values(**values))
+            if "password_hash" in values:
+                revoked = await revoke_other_devices(conn, who)
+    if "password_hash" in values:
+        log.info("user %s changed their password; %d other devices logged out", who.user_id, revoked)
+        await wake_streams(rt, who.user_id)
     return await me(rt, who)
 
 
-async def delete_me(rt: Runtime, who: Principal) -> None:
-    """Delete the account and everything it owns (GDPR erasure)."""
+async def delete_me(rt: Runtime, who: Principal, password: str) -> None:
+    """Delete the account and everything it owns (GDPR erasure), given the account's password."""
+    from habit_server.services.auth import wake_streams
+
+    await _check_password(rt, who, password, "password")
     async with rt.engine.begin() as conn:
         for table in (CHECKINS, HABITS, EVENTS, DEVICES):
             await conn.execute(delete(table).where(table.c.user_id == who.user_id))
         await conn.execute(delete(U).where(U.c.id == who.user_id))
     await rt.cache.invalidate(who.key)
+    await wake_streams(rt, who.user_id)
     log.info("user %s deleted their account", who.user_id)
 
 
@@ -95,8 +115,8 @@ def _stored_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     return {f.name: f.from_column(row[f.name]) for f in HABIT_FIELD_TABLE}
 
 
-async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
-    """Everything the server holds about the user, as JSON-ready data (GDPR access): the profile,
+async def export(rt: Runtime, who: Principal) -> bytes:
+    """Everything the server holds about the user, as a JSON document (GDPR access): the profile,
     devices, live habits (every field as stored, with their check-ins) and the event log."""
     H, C, D = HABITS, CHECKINS, DEVICES
     async with rt.engine.connect() as conn:
@@ -120,8 +140,11 @@ async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
         ).all()
     if user is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
+    # Each payload goes out as the JSON text it is stored as: never parsed and written again, so no
+    # stored payload (however deeply nested) can stop the export.
     events = [
-        {**dict(zip(_EVENT_KEYS, row, strict=True)), "payload": json.loads(row[-1])}
+        json.dumps(dict(zip(_EVENT_KEYS[:-1], row[:-1], strict=True)), ensure_ascii=False)[:-1]
+        + f',"{_EVENT_KEYS[-1]}":{row[-1]}}}'
         for row in await rt.log.page(who.user_id, 0, None)
     ]
     by_habit: dict[str, list[dict[str, Any]]] = {}
@@ -135,12 +158,15 @@ async def export(rt: Runtime, who: Principal) -> dict[str, Any]:
         }
         for h in habits
     ]
-    return {
-        "user": user.model_dump(mode="json"),
-        "devices": device_list,
-        "habits": habit_list,
-        "events": events,
-    }
+    head = {"user": user.model_dump(mode="json"), "devices": device_list, "habits": habit_list}
+    text = json.dumps(head, ensure_ascii=False, default=_json_default)
+    return f'{text[:-1]},"events":[{",".join(events)}]}}'.encode()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 # ----- admin ------------------------------------------------------------------------------------
@@ -185,3 +211,23 @@ async def set_role_by_username(rt: Runtime, username: str, role: Role) -> bool:
     async with rt.engine.begin() as conn:
         done = await conn.execute(update(U).where(U.c.username_key == username.lower()).values(role=role.value))
     return done.rowcount == 1
+
+
+async def reset_password_by_username(rt: Runtime, username: str, password: str) -> int | None:
+    """For the ``habit-server reset-password`` command: a new password (the usual policy) and every
+    device logged out. The number of devices logged out, or None for no such user."""
+    from habit_server.services.passwords import check_policy
+
+    check_policy(password, username)
+    new_hash = await rt.passwords.hash(password)
+    async with rt.engine.begin() as conn:
+        user_id = (await conn.execute(select(U.c.id).where(U.c.username_key == username.lower()))).scalar()
+        if user_id is None:
+            return None
+        await conn.execute(update(U).where(U.c.id == user_id).values(password_hash=new_hash))
+        done = await conn.execute(
+            update(DEVICES)
+            .where(DEVICES.c.user_id == user_id, DEVICES.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    return int(done.rowcount)

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from habit_tui.errors import HabitError
+from sync_protocol.domain.fields import FIRST_DAY
 
 _RELATIVE = re.compile(r"^-(\d{1,5})$")
 
@@ -30,12 +31,12 @@ def parse_day(text: str | None, today: date, *, allow_future: bool = False) -> d
 def check_day(day: date, today: date) -> date:
     """The one rule for the day of a check-in a person gives (``--date``, every import).
 
-    Not after today, not before 1970.
+    Not after today, not before the domain's calendar (:data:`~sync_protocol.domain.fields.FIRST_DAY`).
     """
     if day > today:
         raise HabitError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
-    if day.year < 1970:
-        raise HabitError(f"{day.isoformat()} is too far in the past")
+    if day < FIRST_DAY:
+        raise HabitError(f"{day.isoformat()} is too far in the past (the calendar starts on {FIRST_DAY})")
     return day
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from sync_protocol.domain.checkin import NOTE, CheckIn, check_amount
 from sync_protocol.domain.errors import DomainError
-from sync_protocol.domain.fields import FIELDS, iso_day
+from sync_protocol.domain.fields import FIELDS, FIRST_DAY, LAST_DAY, calendar_day
 from sync_protocol.domain.ids import is_uuid
 from sync_protocol.domain.text import check_storable
 
@@ -95,9 +95,8 @@ def decode(kind: str, payload: dict[str, Any]) -> Effect | None:
         return Effect(hid, fields={"archived": archived})
     if kind == HABIT_DELETE:
         return Effect(hid, deletes=True)
-    day = iso_day(payload.get("date"))
-    if day is None or day.year < 1970:
-        raise DomainError("payload.date must be a date YYYY-MM-DD after 1970")
+    if calendar_day(payload.get("date")) is None:
+        raise DomainError(f"payload.date must be a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
     text = str(payload["date"])
     if kind == CHECKIN_CLEAR:
         return Effect(hid, checkin_date=text, checkin=CLEARED)

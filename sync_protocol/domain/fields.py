@@ -136,9 +136,21 @@ def iso_day(value: Any) -> date | None:
         return None
 
 
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+"""The calendar a habit lives in: start dates and check-in dates fall from FIRST_DAY to LAST_DAY,
+so a habit's day-by-day history (streaks, scores) stays bounded."""
+
+
+def calendar_day(value: Any) -> date | None:
+    """The day ``value`` spells (:func:`iso_day`) when it falls from FIRST_DAY to LAST_DAY, else None."""
+    day = iso_day(value)
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
+
+
 def check_start_date(value: Any) -> str:
-    if iso_day(value) is None:
-        raise _bad("start_date")
+    if calendar_day(value) is None:
+        raise DomainError(f"start_date must be a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
     return str(value)
 
 

@@ -130,24 +130,29 @@ def valid_unicode(text: str) -> bool:
     return True
 
 
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of objects and arrays in an event's payload (the payload object is level 1)."""
+
+
 def check_storable(payload: Any) -> None:
     """Raise DomainError unless ``payload`` is JSON that every store can keep and hand back as it came.
 
     Any event is checked with this, also of kinds this version does not know: every text in it
-    (keys too) must be valid Unicode without NUL (which PostgreSQL text cannot hold), and every
-    number finite (NaN and Infinity are not JSON).
+    (keys too) must be valid Unicode without NUL (which PostgreSQL text cannot hold), every
+    number finite (NaN and Infinity are not JSON), and objects and arrays nested at most
+    :data:`MAX_JSON_DEPTH` deep (JSON libraries stop at a depth of their own).
     """
-    stack: list[Any] = [payload]
+    stack: list[tuple[Any, int]] = [(payload, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str):
             if "\x00" in item or not valid_unicode(item):
                 raise DomainError("the payload holds text that is not valid Unicode, or a NUL character")
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise DomainError(f"the payload is nested more than {MAX_JSON_DEPTH} levels deep")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
         elif isinstance(item, float):
             if not math.isfinite(item):
                 raise DomainError("the payload holds a number that is not finite (NaN or Infinity)")

@@ -14,6 +14,7 @@ from sync_protocol.wire.rules import domain_rule, text_limits
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,39}$"
 MIN_PASSWORD = 8
+INVITE_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 MAX_PASSWORD = 256
 NICKNAME = TextRule("a nickname", 80, "NFKC", collapse=True)
 EMAIL = TextRule("an email address", 254)
@@ -46,6 +47,11 @@ class RegisterRequest(BaseModel):
     email: Email = ""
     nickname: Nickname = ""
     password: Password = Field(description=f"At least {MIN_PASSWORD} characters.")
+    invite: str | None = Field(
+        default=None,
+        pattern=INVITE_PATTERN,
+        description="An invite code from an admin (`habit-server invite`): needed when sign-up is by invite.",
+    )
 
 
 class UserUpdate(BaseModel):
@@ -57,6 +63,14 @@ class UserUpdate(BaseModel):
     nickname: Nickname | None = None
     password: Password | None = Field(default=None, description=f"At least {MIN_PASSWORD} characters.")
     current_password: Password | None = Field(default=None, description="Needed to set password.")
+
+
+class PasswordCheck(BaseModel):
+    """``DELETE /api/v1/users/me``: the account's password, so a stolen access token cannot delete it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Password
 
 
 class UserPublic(BaseModel):

@@ -33,6 +33,8 @@ class ErrorCode(StrEnum):
     WEAK_PASSWORD = "weak_password"  # noqa: S105 - an error code, not a secret
     RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
+    REGISTRATION_CLOSED = "registration_closed"
+    INVITE_REQUIRED = "invite_required"
     # resources
     NOT_FOUND = "not_found"
     USERNAME_TAKEN = "username_taken"
@@ -44,6 +46,8 @@ class ErrorCode(StrEnum):
     INVALID_PAYLOAD = "invalid_payload"
     CLOCK_SKEW = "clock_skew"
     EVENT_CONFLICT = "event_conflict"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    QUOTA_EXCEEDED = "quota_exceeded"
     # server side
     NOT_READY = "not_ready"
     DATABASE_UNAVAILABLE = "database_unavailable"

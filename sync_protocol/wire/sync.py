@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_protocol.domain.events import SCHEMA, Event
 from sync_protocol.protocol import MAX_PUSH_EVENTS, PROTOCOL_VERSION, event_json
@@ -22,7 +22,12 @@ KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 DEVICE_PATTERN = r"^[A-Za-z0-9._:-]+$"
 MAX_INT64 = 2**63 - 1
 
-EventId = Annotated[str, Field(pattern=UUID_PATTERN, description="UUIDv7 made by the device that wrote the event.")]
+EventId = Annotated[
+    str,
+    Field(pattern=UUID_PATTERN, description="UUIDv7 made by the device that wrote the event (stored in lower case)."),
+    AfterValidator(str.lower),
+]
+"""An event id in any case is that event: ``ABC...`` and ``abc...`` are one id."""
 DeviceId = Annotated[
     str, Field(min_length=1, max_length=64, pattern=DEVICE_PATTERN, description="Id of the writing replica.")
 ]

@@ -165,6 +165,7 @@ def make_settings(**overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
         "login_attempts_per_minute": 1000,
+        "signups_per_hour": 10_000,
         **overrides,
     }
     return Settings(**values)

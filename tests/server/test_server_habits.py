@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -76,7 +76,7 @@ async def test_names_that_look_the_same_are_one_name(api: Api, first: str, secon
 
 async def test_complete_with_date_and_value_and_streaks(api: Api) -> None:
     who = await api.account()
-    today = date(2026, 3, 10)
+    today = datetime.now(UTC).date()  # ?today= is within a day of the server's UTC date
     start = (today - timedelta(days=5)).isoformat()
     habit = await api.create_habit(who, name="Walk", start_date=start)
     hid = habit["id"]
@@ -92,8 +92,8 @@ async def test_complete_with_date_and_value_and_streaks(api: Api) -> None:
     assert out["current_streak"] == 3
     assert out["last_done"] == today.isoformat()
     checkins = (await api.client.get(f"/api/v1/habits/{hid}/checkins", headers=who.headers)).json()
-    assert [c["date"] for c in checkins] == ["2026-03-08", "2026-03-09", "2026-03-10"]
-    r = await api.client.delete(f"/api/v1/habits/{hid}/complete?date=2026-03-10&today={today}", headers=who.headers)
+    assert [c["date"] for c in checkins] == [(today - timedelta(days=b)).isoformat() for b in (2, 1, 0)]
+    r = await api.client.delete(f"/api/v1/habits/{hid}/complete?date={today}&today={today}", headers=who.headers)
     assert r.json()["done_today"] is False
     r = await api.client.post(f"/api/v1/habits/{hid}/complete", json={"value": 3}, headers=who.headers)
     assert r.status_code == 422
@@ -129,11 +129,12 @@ async def test_dates_out_of_range_are_refused(api: Api) -> None:
 
 async def test_at_risk_with_days(api: Api) -> None:
     who = await api.account()
-    today = date(2026, 5, 20)
-    stale = await api.create_habit(who, name="Stale", start_date="2026-05-01")
-    fresh = await api.create_habit(who, name="Fresh", start_date="2026-05-01")
-    await api.client.post(f"/api/v1/habits/{stale['id']}/complete", json={"date": "2026-05-10"}, headers=who.headers)
-    await api.client.post(f"/api/v1/habits/{fresh['id']}/complete", json={"date": "2026-05-19"}, headers=who.headers)
+    today = datetime.now(UTC).date()  # ?today= is within a day of the server's UTC date
+    start, old, recent = ((today - timedelta(days=n)).isoformat() for n in (19, 10, 1))
+    stale = await api.create_habit(who, name="Stale", start_date=start)
+    fresh = await api.create_habit(who, name="Fresh", start_date=start)
+    await api.client.post(f"/api/v1/habits/{stale['id']}/complete", json={"date": old}, headers=who.headers)
+    await api.client.post(f"/api/v1/habits/{fresh['id']}/complete", json={"date": recent}, headers=who.headers)
     r = await api.client.get(f"/api/v1/habits/at-risk?days=3&today={today}", headers=who.headers)
     assert r.status_code == 200
     names = [h["name"] for h in r.json()]

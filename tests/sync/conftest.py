@@ -54,7 +54,7 @@ class Server:
 
 def sync_server_env(**extra: str) -> dict[str, str]:
     """A server's environment for tests: cheap password hashing and no login limit to trip on."""
-    return server_env(LOGIN_ATTEMPTS_PER_MINUTE="100000", PUSHES_PER_MINUTE="100000", **extra)
+    return server_env(LOGIN_ATTEMPTS_PER_MINUTE="100000", PUSHES_PER_MINUTE="100000", SIGNUPS_PER_HOUR="0", **extra)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -43,7 +43,7 @@ def _id(user_id: str) -> uuid.UUID:
 async def list_users(
     rt: RuntimeDep,
     who: CurrentUser,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=10**6)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> UserList:
     items, total = await users.list_users(rt, who, skip, limit)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Response
 
+from habit_server.api.client_ip import ClientIP
 from habit_server.api.deps import CurrentUser, RuntimeDep
 from habit_server.services import auth
 from habit_server.services.errors import NotFound
@@ -17,17 +18,22 @@ router = APIRouter(tags=["auth"])
 E: dict[str, Any] = {"model": ErrorResponse}
 
 
-@router.post("/users", status_code=201, response_model=UserPublic, responses={409: E, 422: E})
-async def register(rt: RuntimeDep, body: RegisterRequest) -> UserPublic:
-    """Create an account (role ``user``). Passwords: 8+ characters, not trivially guessable."""
-    return await auth.register(rt, body)
+@router.post("/users", status_code=201, response_model=UserPublic, responses={403: E, 409: E, 422: E, 429: E})
+async def register(rt: RuntimeDep, body: RegisterRequest, client: ClientIP) -> UserPublic:
+    """Create an account (role ``user``). Passwords: 8+ characters, not trivially guessable.
+
+    The server's ``REGISTRATION`` setting decides who may: anyone (``open``), holders of an invite
+    code (``invite``: 403 ``invite_required`` without a valid one), or nobody (``closed``: 403
+    ``registration_closed``). Sign-ups per client address are limited (429).
+    """
+    return await auth.register(rt, body, client)
 
 
 @router.post("/security/token", response_model=TokenResponse, responses={401: E, 403: E, 422: E, 429: E})
 async def token(
     *,
     rt: RuntimeDep,
-    request: Request,
+    client: ClientIP,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=256)],
     device_name: Annotated[DeviceName, Form(description="Shown in the device list.")] = "",
@@ -35,9 +41,9 @@ async def token(
 ) -> TokenResponse:
     """OAuth2 password login: an access token and a refresh token bound to a new device.
 
-    An unknown username and a wrong password get the same answer.
+    An unknown username and a wrong password get the same answer. Attempts are limited per
+    address and account, per account from all addresses, and per address (429 with Retry-After).
     """
-    client = request.client.host if request.client else "unknown"
     return await auth.login(rt, username, password, device_name, client)
 
 

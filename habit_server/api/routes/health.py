@@ -36,6 +36,6 @@ async def readyz(rt: RuntimeDep) -> JSONResponse:
         checks["redis"] = "ok" if await rt.link.ping() else "down"
     if checks["database"] != "ok":
         body = {"error": {"code": "not_ready", "message": "the database is unreachable"}, "checks": checks}
-        return JSONResponse(body, status_code=503)
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
     status = "degraded" if checks["redis"] == "down" else "ok"
     return JSONResponse({"status": status, "checks": checks})

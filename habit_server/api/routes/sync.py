@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
+from habit_server.api import metrics
 from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller
+from habit_server.services import auth
 from habit_server.services import pull as pull_service
 from habit_server.services import push as push_service
 from sync_protocol.protocol import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, STREAM_HINT_EVENT
@@ -40,6 +43,7 @@ async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
 async def push(rt: RuntimeDep, caller: SignedCaller, body: PushRequest) -> Response:
     """Store up to 500 events (idempotent by ``event_id``); one result per event, in order."""
     result = await push_service.push(rt, caller, body.events)
+    metrics.count_push(result)
     return Response(result.model_dump_json(), media_type="application/json")
 
 
@@ -63,11 +67,13 @@ def _sse(head: int) -> bytes:
     "/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
-async def stream(rt: RuntimeDep, who: CurrentUser) -> StreamingResponse:
+async def stream(rt: RuntimeDep, who: CurrentUser, claims: SignedCaller) -> StreamingResponse:
     """Server-Sent Events: a ``hint`` with the current ``head_seq`` now and after every change.
 
     Hints may be coalesced or repeated; on each, pull from your cursor. A comment line is sent
-    every ``STREAM_KEEPALIVE_SECONDS`` to keep proxies from closing the connection.
+    every ``STREAM_KEEPALIVE_SECONDS`` to keep proxies from closing the connection. The stream
+    ends when its access token expires, and when the device is logged out or revoked, its
+    password changes or the account is deleted: reconnect with a fresh token.
     """
     keepalive = rt.settings.stream_keepalive_seconds
 
@@ -75,11 +81,18 @@ async def stream(rt: RuntimeDep, who: CurrentUser) -> StreamingResponse:
         with rt.hub.subscribe(who.key) as queue:
             yield _sse(await pull_service.head(rt, who.user_id))
             while True:
+                left = claims.exp - time.time()
+                if left <= 0:
+                    return
                 try:
-                    hint = await asyncio.wait_for(queue.get(), timeout=keepalive)
+                    hint = await asyncio.wait_for(queue.get(), timeout=min(keepalive, left))
                 except TimeoutError:
+                    if not await auth.still_valid(rt, claims):
+                        return
                     yield b": keep-alive\n\n"
                     continue
+                if not await auth.still_valid(rt, claims):
+                    return
                 yield _sse(hint if hint is not None else await pull_service.head(rt, who.user_id))
 
     return StreamingResponse(

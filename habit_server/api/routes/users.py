@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from habit_server.api.deps import CurrentUser, RuntimeDep
 from habit_server.services import users
-from sync_protocol.wire.auth import UserPublic, UserUpdate
+from sync_protocol.wire.auth import PasswordCheck, UserPublic, UserUpdate
 from sync_protocol.wire.errors import ErrorResponse
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -20,20 +20,24 @@ async def me(rt: RuntimeDep, who: CurrentUser) -> UserPublic:
     return await users.me(rt, who)
 
 
-@router.put("/me", response_model=UserPublic, responses={401: E, 403: E, 422: E})
+@router.put("/me", response_model=UserPublic, responses={401: E, 403: E, 422: E, 429: E})
 async def update_me(rt: RuntimeDep, who: CurrentUser, body: UserUpdate) -> UserPublic:
-    """Change email, nickname or password (with ``current_password``). The role cannot be changed here."""
+    """Change email, nickname or password (with ``current_password``). The role cannot be changed here.
+
+    A new password logs out every other device of the account (their tokens stop working at once).
+    Wrong ``current_password`` guesses are limited like logins (429).
+    """
     return await users.update_me(rt, who, body)
 
 
-@router.delete("/me", status_code=204, responses={401: E})
-async def delete_me(rt: RuntimeDep, who: CurrentUser) -> Response:
-    """Delete the account and all its data."""
-    await users.delete_me(rt, who)
+@router.delete("/me", status_code=204, responses={401: E, 403: E, 422: E, 429: E})
+async def delete_me(rt: RuntimeDep, who: CurrentUser, body: PasswordCheck) -> Response:
+    """Delete the account and all its data. The body carries the account's password: ``{"password": ...}``."""
+    await users.delete_me(rt, who, body.password)
     return Response(status_code=204)
 
 
-@router.get("/me/export", responses={401: E})
-async def export(rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
+@router.get("/me/export", responses={401: E, 200: {"content": {"application/json": {}}}})
+async def export(rt: RuntimeDep, who: CurrentUser) -> Response:
     """Everything the server holds about you: profile, devices, habits with check-ins, the event log."""
-    return await users.export(rt, who)
+    return Response(await users.export(rt, who), media_type="application/json")

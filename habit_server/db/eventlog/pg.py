@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, String, Tabl
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from habit_server.db.engine import is_disconnect
+from habit_server.db.engine import database_unavailable
 from habit_server.db.eventlog.base import (
     Caller,
     D,
@@ -101,7 +101,7 @@ async def on_raw(engine: AsyncEngine, work: Callable[[RawConnection], Awaitable[
             try:
                 return await work(raw)
             except Exception as exc:
-                if attempt == 2 or not (is_disconnect(exc) or raw.is_closed()):
+                if attempt == 2 or not (database_unavailable(exc) or raw.is_closed()):
                     raise
                 log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
                 await conn.invalidate()

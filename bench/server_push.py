@@ -22,7 +22,10 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
@@ -67,6 +70,7 @@ class Client:
         self.seq = 0
         self.clock = 0
         self.habit = uuid7()
+        self.completes = 0
 
     def event(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.seq += 1
@@ -132,8 +136,12 @@ class RawConnection:
         return int(status_line.split()[1])
 
 
-async def _load(base: str, users: list[Client], seconds: float, *, rest: bool = False) -> dict[str, float]:
-    """``rest``: the original product's ``POST /habits/{id}/complete`` instead of a sync push."""
+Mode = Literal["push", "rest", "floor"]
+
+
+async def _load(base: str, users: list[Client], seconds: float, *, mode: Mode = "push") -> dict[str, float]:
+    """``mode``: a sync push of one check-in, the original product's ``POST /habits/{id}/complete``
+    (``rest``), or the same push body sent to the stack floor's one INSERT (``floor``, see floor_app.py)."""
     url = httpx.URL(base)
     latencies: list[float] = []
     errors = 0
@@ -144,11 +152,12 @@ async def _load(base: str, users: list[Client], seconds: float, *, rest: bool = 
         conn = RawConnection(url.host, url.port or 80)
 
         def request() -> tuple[str, bytes]:
-            if rest:
-                u.seq += 1
-                day = f"2025-{1 + u.seq % 12:02d}-{1 + u.seq % 28:02d}"
+            if mode == "rest":
+                u.completes += 1  # not the device's seq: pushes may follow
+                day = f"2025-{1 + u.completes % 12:02d}-{1 + u.completes % 28:02d}"
                 return f"/api/v1/habits/{u.habit}/complete", json.dumps({"date": day}).encode()
-            return "/api/v1/sync/events", json.dumps({"events": [u.checkin()]}).encode()
+            body = json.dumps({"events": [u.checkin()]}).encode()
+            return ("/floor" if mode == "floor" else "/api/v1/sync/events"), body
 
         for _ in range(3):  # warm up
             path, body = request()
@@ -181,7 +190,7 @@ async def _both(
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         users = [await _account(http) for _ in range(clients)]
     push = await _load(base, users, seconds)
-    rest = await _load(base, users, rest_seconds, rest=True) if rest_seconds > 0 else {}
+    rest = await _load(base, users, rest_seconds, mode="rest") if rest_seconds > 0 else {}
     return push, rest
 
 
@@ -241,6 +250,66 @@ def start_habit_server(url: str, redis_url: str, prefix: str, port: int, workers
     return proc
 
 
+@dataclass(frozen=True)
+class Stores:
+    """A PostgreSQL database (migrated) and a Redis key prefix of one benchmark run's own."""
+
+    pg: str
+    """The server's address, as given (libpq form)."""
+    name: str
+    redis_url: str
+    prefix: str
+
+    @property
+    def url(self) -> str:
+        """The run's database, for SQLAlchemy with asyncpg."""
+        db = make_url(self.pg).set(drivername="postgresql+asyncpg", database=self.name)
+        return db.render_as_string(hide_password=False)
+
+    @property
+    def libpq(self) -> str:
+        """The run's database, for asyncpg or psql."""
+        return make_url(self.pg).set(drivername="postgresql", database=self.name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def bench_stores() -> Iterator[Stores | None]:
+    """Create and migrate the run's database and prefix (None, with a line said, when there is no
+    PostgreSQL or Redis); drop both at the end."""
+    pg = _env(
+        "HABIT_BENCH_DATABASE_URL", "HABIT_TEST_DATABASE_URL", default="postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    rurl = _env("HABIT_BENCH_REDIS_URL", "HABIT_TEST_REDIS_URL", default="redis://127.0.0.1:6379/0")
+    stores = Stores(pg, f"habit_bench_{secrets.token_hex(4)}", rurl, f"habit-bench:{secrets.token_hex(4)}:")
+    try:
+        asyncio.run(_admin(pg, f'CREATE DATABASE "{stores.name}"'))
+        redis.Redis.from_url(rurl).ping()
+    except (OSError, asyncpg.PostgresError, redis.RedisError) as exc:
+        print(f"skipped: needs PostgreSQL and Redis ({type(exc).__name__}: {exc})")
+        yield None
+        return
+    try:
+        upgrade(stores.url)
+        yield stores
+    finally:
+        asyncio.run(_admin(pg, f'DROP DATABASE IF EXISTS "{stores.name}" WITH (FORCE)'))
+        client = redis.Redis.from_url(rurl)
+        keys = list(client.scan_iter(match=stores.prefix + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@contextmanager
+def running(procs: list[subprocess.Popen[bytes]]) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Server processes, stopped at the end however the benchmark ends."""
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(20)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
@@ -250,36 +319,14 @@ def main() -> int:
     parser.add_argument("--pull-events", type=int, default=100_000)
     args = parser.parse_args()
 
-    pg = _env(
-        "HABIT_BENCH_DATABASE_URL", "HABIT_TEST_DATABASE_URL", default="postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    rurl = _env("HABIT_BENCH_REDIS_URL", "HABIT_TEST_REDIS_URL", default="redis://127.0.0.1:6379/0")
-    name = f"habit_bench_{secrets.token_hex(4)}"
-    prefix = f"habit-bench:{secrets.token_hex(4)}:"
-    try:
-        asyncio.run(_admin(pg, f'CREATE DATABASE "{name}"'))
-        redis.Redis.from_url(rurl).ping()
-    except (OSError, asyncpg.PostgresError, redis.RedisError) as exc:
-        print(f"skipped: needs PostgreSQL and Redis ({type(exc).__name__}: {exc})")
-        return 0
-    url = make_url(pg).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc: subprocess.Popen[bytes] | None = None
-    try:
-        upgrade(url)
-        proc = start_habit_server(url, rurl, prefix, port, args.workers)
-        push, rest = asyncio.run(_both(base, args.clients, args.seconds, args.rest_seconds))
-        pull = asyncio.run(_pull(base, args.pull_events))
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(20)
-        asyncio.run(_admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        client = redis.Redis.from_url(rurl)
-        keys = list(client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            client.delete(*keys)
+    with bench_stores() as stores:
+        if stores is None:
+            return 0
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        with running([start_habit_server(stores.url, stores.redis_url, stores.prefix, port, args.workers)]):
+            push, rest = asyncio.run(_both(base, args.clients, args.seconds, args.rest_seconds))
+            pull = asyncio.run(_pull(base, args.pull_events))
 
     print(f"server: {args.workers} uvicorn workers, PostgreSQL + Redis on loopback, {os.cpu_count()} CPUs\n")
     print("| benchmark | result |")

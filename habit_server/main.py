@@ -1,4 +1,4 @@
-"""The ``habit-server`` command: serve (uvicorn), ``migrate``, ``set-role``, ``invite``, ``worker``."""
+"""The ``habit-server`` command: serve (uvicorn), ``migrate``, ``set-role``, ``invite``, ``worker``, ``scheduler``."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     invite = sub.add_parser("invite", help="print a single-use sign-up code (for REGISTRATION=invite)")
     invite.add_argument("--days", type=int, default=7, help="days the code stays valid (7)")
     sub.add_parser("worker", help="run the report-delivery worker")
+    sub.add_parser("scheduler", help="send the reminder emails and weekly reports users opted into")
     return parser
 
 
@@ -70,9 +71,13 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("botocore.credentials").setLevel(logging.WARNING)  # "Found credentials in ..."
     if args.command == "worker":
-        print("habit-server worker: not available yet (it arrives with the reports issue)", file=sys.stderr)
-        raise SystemExit(1)
+        run_worker(_settings())
+        return
+    if args.command == "scheduler":
+        run_scheduler(_settings())
+        return
     if args.command == "migrate":
         migrate(_settings())
         return
@@ -138,6 +143,76 @@ def make_invite(settings: Settings, days: int) -> str:
         return code
 
     return asyncio.run(run())
+
+
+def run_worker(settings: Settings) -> None:
+    """``habit-server worker``: deliver report jobs from SQS until SIGTERM or SIGINT."""
+    import signal
+
+    from habit_server.delivery import Delivery, DeliveryError
+    from habit_server.runtime import Runtime
+    from habit_server.services.reports import job_worker
+
+    if not settings.delivery:
+        raise SystemExit(
+            "habit-server worker: set SQS_QUEUE_URL, S3_BUCKET and SES_SENDER (without them the server renders "
+            "reports itself and no worker is needed)"
+        )
+
+    try:
+        Delivery.create(settings).check()
+    except (DeliveryError, ValueError) as exc:  # ValueError: botocore refuses the endpoint or region
+        raise SystemExit(f"habit-server worker: {exc}") from None
+    _check_schema(settings)
+
+    async def run() -> None:
+        rt = Runtime.create(settings)
+        try:
+            assert rt.delivery is not None
+            worker = job_worker(rt, rt.delivery)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, worker.stop.set)
+            log.info("worker: delivering reports from SQS (%d at once)", settings.report_concurrency)
+            await worker.run()
+            log.info("worker: stopped (%d delivered, %d failed attempts)", worker.done, worker.failed)
+        finally:
+            await rt.close()
+
+    asyncio.run(run())
+
+
+def run_scheduler(settings: Settings) -> None:
+    """``habit-server scheduler``: reminders and weekly reports every minute, until SIGTERM or SIGINT.
+    Several may run (one per replica): one at a time works, under a PostgreSQL advisory lock."""
+    import signal
+
+    from habit_server.delivery import Delivery, DeliveryError
+    from habit_server.runtime import Runtime
+    from habit_server.services import scheduler
+
+    if not settings.delivery:
+        raise SystemExit("habit-server scheduler: set SQS_QUEUE_URL, S3_BUCKET and SES_SENDER (emails go through SES)")
+    try:
+        Delivery.create(settings).check()
+    except (DeliveryError, ValueError) as exc:
+        raise SystemExit(f"habit-server scheduler: {exc}") from None
+    _check_schema(settings)
+
+    async def run() -> None:
+        rt = Runtime.create(settings)
+        stop = asyncio.Event()
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            log.info("scheduler: every %g s", settings.scheduler_interval_seconds)
+            await scheduler.run(rt, stop)
+            log.info("scheduler: stopped")
+        finally:
+            await rt.close()
+
+    asyncio.run(run())
 
 
 def _read_new_password() -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +14,7 @@ from habit_server.cache.responses import ResponseCache
 from habit_server.db.engine import make_engine
 from habit_server.db.eventlog import open_event_log
 from habit_server.db.eventlog.base import EventLog
+from habit_server.delivery import Delivery
 from habit_server.services.passwords import Passwords
 from habit_server.settings import Settings
 
@@ -27,6 +29,10 @@ class Runtime:
     limiter: RateLimiter
     cache: ResponseCache
     passwords: Passwords
+    delivery: Delivery | None = None
+    """SQS, S3 and SES when SQS_QUEUE_URL is set; else reports render in-process."""
+    coach_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    """Model requests of /habits/at-risk/ai-coach running at once in this worker."""
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -43,6 +49,8 @@ class Runtime:
             limiter=RateLimiter(link),
             cache=ResponseCache(link, settings.cache_ttl_seconds),
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_concurrency),
+            delivery=Delivery.create(settings) if settings.delivery else None,
+            coach_slots=asyncio.Semaphore(settings.coach_concurrency),
         )
 
     async def start(self) -> None:

@@ -81,7 +81,40 @@ class Settings(BaseSettings):
     )
     docs: bool = Field(default=True, description="Serve /docs and /redoc (their scripts come from a public CDN).")
     metrics: bool = Field(default=False, description="Serve Prometheus metrics at /metrics (unauthenticated).")
+    ollama_host: str = Field(
+        default="", description="Ollama's address for /habits/at-risk/ai-coach; empty: the built-in coach answers."
+    )
+    ollama_model: str = Field(default="", description="The coach's model; empty: the first one Ollama has.")
+    ollama_timeout: float = Field(default=20.0, gt=0, le=600, description="Seconds for one answer of the model.")
+    coach_concurrency: int = Field(default=2, ge=1, description="Model requests running at once per worker.")
+    coach_queue_seconds: float = Field(
+        default=2.0, ge=0, description="How long a request waits for a free model slot before the rules answer."
+    )
+    coach_budget_seconds: float = Field(
+        default=30.0, gt=0, description="After this long, the habits not yet advised get the built-in coach."
+    )
     log_level: str = "INFO"
+    # Report delivery (habit_server.delivery): all of SQS_QUEUE_URL, S3_BUCKET and SES_SENDER, or none.
+    sqs_queue_url: str = Field(default="", description="The report jobs' queue; unset: reports render in-process.")
+    sqs_dlq_url: str = Field(default="", description="Where a job goes after SQS_MAX_RECEIVES failed receives.")
+    sqs_max_receives: int = Field(default=5, ge=1, le=1000)
+    sqs_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")
+    s3_bucket: str = ""
+    ses_sender: str = ""
+    aws_endpoint_url: str = Field(default="", validation_alias=AliasChoices("AWS_ENDPOINT_URL", "aws_endpoint_url"))
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION", "aws_region")
+    )
+    report_attach_max_bytes: int = Field(default=5_000_000, ge=0, description="Larger PDFs are linked, not attached.")
+    report_link_seconds: int = Field(default=7 * 86400, ge=60, le=7 * 86400, description="Presigned URLs' lifetime.")
+    report_concurrency: int = Field(default=4, ge=1, le=64, description="Reports rendered at once per process.")
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="The server's address as users reach it: the unsubscribe links in emails start with it.",
+    )
+    scheduler_interval_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="How often `habit-server scheduler` looks for emails to send."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -104,6 +137,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _finish(self) -> Settings:
         parse_networks(self.trusted_proxies)  # refuse a malformed TRUSTED_PROXIES at start
+        self._check_delivery()
         self.database_url = normalise_database_url(self.database_url or default_database_url())
         if not self.redis_url:
             self.redis_url = None
@@ -115,6 +149,28 @@ class Settings(BaseSettings):
         elif len(self.secret_key.get_secret_value()) < 16 and not self.dev:
             raise ValueError("SECRET_KEY must be at least 16 characters")
         return self
+
+    def _check_delivery(self) -> None:
+        named = {"SQS_QUEUE_URL": self.sqs_queue_url, "S3_BUCKET": self.s3_bucket, "SES_SENDER": self.ses_sender}
+        missing = [k for k, v in named.items() if not v]
+        if missing and len(missing) < len(named):
+            raise ValueError(
+                f"report delivery needs SQS_QUEUE_URL, S3_BUCKET and SES_SENDER; missing {', '.join(missing)}"
+            )
+        for name, url in (("SQS_QUEUE_URL", self.sqs_queue_url), ("SQS_DLQ_URL", self.sqs_dlq_url)):
+            if url and not url.startswith(("https://", "http://")):
+                raise ValueError(f"{name} must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)")
+        if self.aws_endpoint_url and not self.aws_endpoint_url.startswith(("https://", "http://")):
+            raise ValueError("AWS_ENDPOINT_URL must be an http:// or https:// URL")
+        if not self.public_url.startswith(("https://", "http://")):
+            raise ValueError("PUBLIC_URL must start with http:// or https://")
+        if self.ses_sender and "@" not in self.ses_sender:
+            raise ValueError("SES_SENDER must be an email address (a verified SES identity)")
+
+    @property
+    def delivery(self) -> bool:
+        """Whether reports go through SQS, S3 and SES (else they render in-process and stay in the database)."""
+        return bool(self.sqs_queue_url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -46,6 +46,8 @@ LOGOUT_PATH = f"{API_PREFIX}/security/logout"
 REGISTER_PATH = f"{API_PREFIX}/users"
 DEVICES_PATH = f"{API_PREFIX}/devices"
 DEVICE_PATH = f"{API_PREFIX}/devices/{{device_id}}"
+NOTIFICATIONS_PATH = f"{API_PREFIX}/users/me/notifications"
+REPORTS_PATH = f"{API_PREFIX}/reports"
 STREAM_HINT_EVENT = "hint"
 """SSE event name of a hint; the stream opens with one for the current head."""
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from habit_server.api import errors, openapi
 from habit_server.api.metrics import MetricsMiddleware, watch_pool
 from habit_server.api.middleware import BodyLimitMiddleware, ProtocolMiddleware
-from habit_server.api.routes import admin, auth, habits, health, metrics, sync, users
+from habit_server.api.routes import admin, auth, habits, health, metrics, notifications, reports, sync, users
 from habit_server.runtime import Runtime
 from habit_server.settings import Settings
 from sync_protocol.protocol import API_PREFIX, PROTOCOL_VERSION
@@ -30,8 +30,22 @@ The sync server of the terminal habit tracker, and the REST API of the original 
 """
 
 
+class _HideQueryTokens(logging.Filter):
+    """uvicorn's access log keeps the path, not the ``?token=`` of an email's unsubscribe link."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str) and "token=" in args[2]:
+            record.args = (*args[:2], args[2].partition("?")[0] + "?token=...", *args[3:])
+        return True
+
+
+_HIDE_TOKENS = _HideQueryTokens()
+
+
 def create_app(settings: Settings) -> FastAPI:
     runtime = Runtime.create(settings)
+    logging.getLogger("uvicorn.access").addFilter(_HIDE_TOKENS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,7 +72,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.runtime = runtime
     errors.install(app)
-    for router in (sync.router, auth.router, users.router, habits.router, admin.router):
+    for router in (
+        sync.router,
+        auth.router,
+        notifications.router,
+        users.router,
+        habits.router,
+        reports.router,
+        admin.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     if settings.metrics:

@@ -13,7 +13,9 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -159,6 +161,52 @@ class CheckinRow(Base):
     event_id: Mapped[str] = mapped_column(String(36))
 
 
+class ReportRow(Base):
+    """A PDF report asked for over the API: its state, and where the PDF is (S3, or ``pdf`` here)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_user_id", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(5), comment="week or month")
+    start: Mapped[str] = mapped_column(String(10), comment="the period's first day, YYYY-MM-DD")
+    status: Mapped[str] = mapped_column(String(12), comment="queued, ready, sending, sent, no_email, failed")
+    error: Mapped[str] = mapped_column(Text, default="")
+    s3_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, comment="the PDF when there is no S3")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    delivery_key: Mapped[str] = mapped_column(String(120), unique=True, comment="one report per key (idempotency)")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class NotificationRow(Base):
+    """A user's opt-in to reminder emails and the weekly report, at a local time of day."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+    time: Mapped[str] = mapped_column(String(5), comment="local time of day, HH:MM")
+    timezone: Mapped[str] = mapped_column(String(64), comment="IANA name, e.g. Europe/Paris")
+    weekly_report: Mapped[bool] = mapped_column(Boolean, default=False)
+    weekday: Mapped[int] = mapped_column(Integer, default=0, comment="the weekly report's day, 0 = Monday")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SentRow(Base):
+    """One scheduled email per (user, kind, local date): the scheduler inserts it before sending."""
+
+    __tablename__ = "sent"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True, comment="reminder or weekly")
+    local_date: Mapped[str] = mapped_column(String(10), primary_key=True, comment="the user's date, YYYY-MM-DD")
+    status: Mapped[str] = mapped_column(String(12), comment="sending, sent, nothing_due, no_email, failed")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # Core handles on the tables, for the services' SQL expressions.
 USERS = cast(Table, User.__table__)
 DEVICES = cast(Table, Device.__table__)
@@ -166,6 +214,9 @@ EVENTS = cast(Table, StoredEvent.__table__)
 HABITS = HabitRow.__table__
 CHECKINS = cast(Table, CheckinRow.__table__)
 INVITES = cast(Table, Invite.__table__)
+REPORTS = cast(Table, ReportRow.__table__)
+NOTIFICATIONS = cast(Table, NotificationRow.__table__)
+SENT = cast(Table, SentRow.__table__)
 
 # An event's columns as it goes out on the wire (pull, GDPR export), in order.
 EVENT_WIRE_COLUMNS = (

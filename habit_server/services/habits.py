@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from habit_server.db.models import CHECKINS, HABITS
@@ -48,15 +48,18 @@ def _habits(rows: Iterable[Mapping[Any, Any]]) -> list[Habit]:
     return [habit_from_row(row["id"], row, today) for row in rows]
 
 
+_DAY_ROWS = select(C.c.habit_id, C.c.date, C.c.value, C.c.skipped).where(
+    C.c.user_id == bindparam("user_id"), C.c.habit_id.in_(bindparam("ids", expanding=True)), C.c.cleared.is_(False)
+)
+_FIND = select(*_COLUMNS).where(H.c.user_id == bindparam("user_id"), H.c.id == bindparam("habit_id"), *_LIVE)
+"""Built once: the statements of every write's answer (building them per request costs more than running them)."""
+
+
 async def _day_rows(conn: AsyncConnection, who: Principal, ids: list[str]) -> dict[str, list[DayRow]]:
     out: dict[str, list[DayRow]] = {hid: [] for hid in ids}
     if not ids:
         return out
-    rows = await conn.execute(
-        select(C.c.habit_id, C.c.date, C.c.value, C.c.skipped).where(
-            C.c.user_id == who.user_id, C.c.habit_id.in_(ids), C.c.cleared.is_(False)
-        )
-    )
+    rows = await conn.execute(_DAY_ROWS, {"user_id": who.user_id, "ids": ids})
     for hid, day, value, skipped in rows:
         out[hid].append((date.fromisoformat(day).toordinal(), value, bool(skipped)))
     return out
@@ -97,8 +100,7 @@ def _out(view: dict[str, Any]) -> HabitOut:
 async def _find(conn: AsyncConnection, who: Principal, habit_id: str) -> Habit:
     if not is_uuid(habit_id):
         raise NotFound("habit")
-    where = (H.c.user_id == who.user_id, H.c.id == habit_id, *_LIVE)
-    found = _habits((await conn.execute(select(*_COLUMNS).where(*where))).mappings())
+    found = _habits((await conn.execute(_FIND, {"user_id": who.user_id, "habit_id": habit_id})).mappings())
     if not found:
         raise NotFound("habit")
     return found[0]
@@ -122,6 +124,14 @@ async def list_habits(
 async def get_habit(rt: Runtime, who: Principal, habit_id: str, today: date) -> HabitOut:
     async with rt.engine.connect() as conn:
         habit = await _find(conn, who, habit_id)
+        days = await _day_rows(conn, who, [habit.id])
+    return _out((await _views([habit], days, today))[0])
+
+
+async def _checked_in(rt: Runtime, who: Principal, habit: Habit, today: date) -> HabitOut:
+    """The answer to a check-in write: ``habit`` as read under the write's lock (a check-in event
+    leaves its fields as they were), with its stats from the check-ins now stored."""
+    async with rt.engine.connect() as conn:
         days = await _day_rows(conn, who, [habit.id])
     return _out((await _views([habit], days, today))[0])
 
@@ -235,8 +245,11 @@ async def complete(rt: Runtime, who: Principal, habit_id: str, req: CompleteRequ
     day = req.date or today
     _check_day(day, today)
 
+    found: list[Habit] = []
+
     async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         habit = await _find(conn, who, habit_id)
+        found.append(habit)
         payload: dict[str, Any] = {"habit_id": habit.id, "date": day.isoformat()}
         try:
             if req.skip:
@@ -251,16 +264,19 @@ async def complete(rt: Runtime, who: Principal, habit_id: str, req: CompleteRequ
         return [(CHECKIN_SET, payload)]
 
     await record.record(rt, who, build)
-    return await get_habit(rt, who, habit_id, today)
+    return await _checked_in(rt, who, found[-1], today)
 
 
 async def uncomplete(rt: Runtime, who: Principal, habit_id: str, day: date | None, today: date) -> HabitOut:
     the_day = day or today
     _check_day(the_day, today)
 
+    found: list[Habit] = []
+
     async def build(conn: AsyncConnection) -> list[record.EventSpec]:
         habit = await _find(conn, who, habit_id)
+        found.append(habit)
         return [(CHECKIN_CLEAR, {"habit_id": habit.id, "date": the_day.isoformat()})]
 
     await record.record(rt, who, build)
-    return await get_habit(rt, who, habit_id, today)
+    return await _checked_in(rt, who, found[-1], today)

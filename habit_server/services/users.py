@@ -19,7 +19,7 @@ from habit_server.services.principal import Principal
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.fields import HABIT_FIELD_TABLE
 from sync_protocol.domain.view import checkin_view
-from sync_protocol.wire.auth import Role, UserPublic, UserUpdate
+from sync_protocol.wire.auth import ProfileUpdate, Role, UserPublic, UserUpdate
 from sync_protocol.wire.errors import ErrorCode
 
 log = logging.getLogger("habit_server.users")
@@ -94,6 +94,14 @@ async def update_me(rt: Runtime, who: Principal, change: UserUpdate) -> UserPubl
         log.info("user %s changed their password; %d other devices logged out", who.user_id, revoked)
         await wake_streams(rt, who.user_id)
     return await me(rt, who)
+
+
+async def update_profile(rt: Runtime, who: Principal, user_id: str, change: ProfileUpdate) -> UserPublic:
+    """``PUT /users/{user_id}``: the caller's own nickname and email (another id is not found).
+    The body's ``role``, if any, is ignored: nobody changes their own role."""
+    if user_id.strip().lower() != who.key:
+        raise NotFound("user")
+    return await update_me(rt, who, UserUpdate(email=change.email, nickname=change.nickname))
 
 
 async def delete_me(rt: Runtime, who: Principal, password: str) -> None:
@@ -183,6 +191,15 @@ async def list_users(rt: Runtime, who: Principal, skip: int, limit: int) -> tupl
             await conn.execute(select(*_PUBLIC).order_by(U.c.created_at, U.c.id).offset(skip).limit(limit))
         ).mappings()
         return [public(r) for r in rows], total
+
+
+async def get_user(rt: Runtime, who: Principal, user_id: uuid.UUID) -> UserPublic:
+    require_admin(who)
+    async with rt.engine.connect() as conn:
+        user = await _one(conn, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
 
 
 async def admin_update(

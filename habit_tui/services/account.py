@@ -1,4 +1,5 @@
-"""This device's account on a sync server: register, log in and out, list and revoke devices."""
+"""This device's account on a sync server: register, log in and out, list and revoke devices, and the
+emails the server sends (reminders, reports)."""
 
 from __future__ import annotations
 
@@ -98,6 +99,27 @@ def revoke(s: Session, device_id: str) -> None:
     api = open_api(s)
     try:
         api.revoke(device_id)
+    finally:
+        api.close()
+
+
+def notifications(s: Session, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The server's reminder settings of this account, after applying ``changes`` (if any)."""
+    api = open_api(s)
+    try:
+        current = api.notifications()
+        if not changes:
+            return current
+        return api.set_notifications({**current, **changes})
+    finally:
+        api.close()
+
+
+def email_report(s: Session, period: str, day: str) -> dict[str, Any]:
+    """Ask the server to deliver the report of the ``period`` holding ``day`` (YYYY-MM-DD) by email."""
+    api = open_api(s)
+    try:
+        return api.request_report(period, day)
     finally:
         api.close()
 

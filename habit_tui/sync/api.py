@@ -23,9 +23,11 @@ from sync_protocol.protocol import (
     DEVICE_PATH,
     DEVICES_PATH,
     LOGOUT_PATH,
+    NOTIFICATIONS_PATH,
     PROTOCOL_VERSION,
     REFRESH_PATH,
     REGISTER_PATH,
+    REPORTS_PATH,
     STREAM_HINT_EVENT,
     SYNC_EVENTS_PATH,
     SYNC_STATUS_PATH,
@@ -199,6 +201,18 @@ class Api:
 
     def revoke(self, device_id: str) -> None:
         self._authed("DELETE", path_of(DEVICE_PATH, device_id=device_id), 204)
+
+    # ----- server-side emails ------------------------------------------------------------------------
+    def notifications(self) -> dict[str, Any]:
+        """The account's reminder and weekly-report settings."""
+        return _object(self._authed("GET", NOTIFICATIONS_PATH))
+
+    def set_notifications(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return _object(self._authed("PUT", NOTIFICATIONS_PATH, json_body=dict(settings)))
+
+    def request_report(self, period: str, day: str) -> dict[str, Any]:
+        """Ask the server to make (and, with delivery configured, email) a report: its state (202)."""
+        return _object(self._authed("POST", REPORTS_PATH, 202, json_body={"period": period, "date": day}))
 
     # ----- sync ------------------------------------------------------------------------------------
     def status(self) -> Status:

@@ -65,6 +65,19 @@ class UserUpdate(BaseModel):
     current_password: Password | None = Field(default=None, description="Needed to set password.")
 
 
+class ProfileUpdate(BaseModel):
+    """``PUT /api/v1/users/{user_id}`` (the original API), for your own id: nickname and email only.
+
+    A ``role`` is accepted as the original API documents it, and changes nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    nickname: Nickname | None = None
+    role: Role | None = Field(default=None, description="Ignored: nobody changes their own role.")
+
+
 class PasswordCheck(BaseModel):
     """``DELETE /api/v1/users/me``: the account's password, so a stolen access token cannot delete it."""
 

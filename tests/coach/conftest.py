@@ -37,6 +37,11 @@ class Reply:
     """Sent as the body instead of well-formed JSON."""
     stream_error: str = ""
     """An ``{"error": ...}`` line after the chunks."""
+    opened: threading.Event | None = None
+    """When given, the answer starts only once it is set (the client is waiting until then)."""
+    held: threading.Event | None = None
+    """When given, the answer stops after its first ``hold_after`` chunks until it is set."""
+    hold_after: int = 2
 
 
 @dataclass
@@ -119,7 +124,11 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
             self.end_headers()
-            for piece in reply.chunks:
+            if reply.opened is not None:
+                reply.opened.wait(30)
+            for i, piece in enumerate(reply.chunks):
+                if i == reply.hold_after and reply.held is not None:
+                    reply.held.wait(30)
                 line = {"model": model, "created_at": CREATED, "message": {"role": "assistant", "content": piece}}
                 self.wfile.write(json.dumps({**line, "done": False}).encode() + b"\n")
                 self.wfile.flush()

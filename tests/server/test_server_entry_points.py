@@ -80,5 +80,5 @@ async def test_bad_text_in_every_path_and_query_parameter_is_a_clean_4xx(api: Ap
                 method, target, content=body, headers={**admin.headers, "Content-Type": "application/json"}
             )
             clean_4xx(r, 400, 403, 404, 405, 422)
-            if bad["in"] == "query":
+            if bad["in"] == "query" and bad["name"] != "user_id":  # an id not yours is 404, as in a path
                 assert r.status_code == 422, f"{method} {target}: {r.status_code} {r.text}"

@@ -168,7 +168,7 @@ def test_cli_migrate_and_refusals(tmp_path: Path) -> None:
     assert "REDIS_URL" in out.stderr
     out = cli("worker", environ=env)
     assert out.returncode == 1
-    assert "not available yet" in out.stderr
+    assert "set SQS_QUEUE_URL, S3_BUCKET and SES_SENDER" in out.stderr
     out = subprocess.run(
         [*run, "set-role", "nobody", "admin"], env=env, capture_output=True, text=True, timeout=60, check=False
     )

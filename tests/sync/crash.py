@@ -387,3 +387,17 @@ def kill_delays(rng: random.Random, n: int, low: float, high: float) -> list[flo
     out = [low + width * (i + rng.random()) for i in range(n)]
     rng.shuffle(out)
     return out
+
+
+_BEFORE = {"push": ("start",), "pull": ("start", "push")}
+_AFTER = {"push": ("pull", "end", "finished"), "pull": ("end", "finished")}
+
+
+def aim(outcomes: list[Outcome], phase: str, low: float, high: float, rng: random.Random) -> float:
+    """A delay that should land a kill in ``phase``: between the latest delay that killed the sync
+    before it and the earliest that killed it after it (a bisection on what the trials saw; on a
+    loaded machine the calibrated timings alone can miss a short phase)."""
+    killed = [o for o in outcomes if o.delay is not None]
+    lo = max([o.delay for o in killed if o.phase in _BEFORE[phase] and o.delay is not None], default=low)
+    hi = min([o.delay for o in killed if o.phase in _AFTER[phase] and o.delay is not None], default=high)
+    return rng.uniform(lo, max(lo, hi))

@@ -25,7 +25,9 @@ from tests.sync.conftest import Device, Server, free_port, new_username, start_s
 
 TRIALS = 6
 """Kill trials per backend (besides the one that measures how long a sync takes); each lands in its own
-slice of the sync, so both phases are hit. ``tests/stress/kill_sync.py`` runs hundreds."""
+slice of the sync; ``tests/stress/kill_sync.py`` runs hundreds."""
+AIMED_TRIALS = 6
+"""At most this many more, aimed at a phase (push, pull) that no kill landed in yet."""
 
 
 def test_kill_9_mid_push_and_mid_pull_then_rerun_loses_and_doubles_nothing(sync_server: Server, tmp_path: Path) -> None:
@@ -35,6 +37,12 @@ def test_kill_9_mid_push_and_mid_pull_then_rerun_loses_and_doubles_nothing(sync_
     outcomes = [first]
     for i, delay in enumerate(crash.kill_delays(rng, TRIALS, start, full)):
         outcomes.append(crash.run_trial(sync_server.url, tmp_path / f"trial{i}", rng.randrange(2**32), delay))
+    for i in range(AIMED_TRIALS):  # a phase no kill landed in yet: aim at it
+        missing = [p for p in ("push", "pull") if not any(o.phase == p for o in outcomes)]
+        if not missing:
+            break
+        delay = crash.aim(outcomes, missing[0], start, full, rng)
+        outcomes.append(crash.run_trial(sync_server.url, tmp_path / f"aimed{i}", rng.randrange(2**32), delay))
     where = f"HABIT_CRASH_SEED={seed} ({sync_server.backend}; a sync takes {full:.2f}s, {start:.2f}s of it starting)"
     failed = [f"{o.describe()}: {'; '.join(o.violations)}" for o in outcomes if o.violations]
     assert not failed, where + "\n" + "\n".join(failed)

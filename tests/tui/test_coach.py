@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -81,12 +82,18 @@ async def test_model_advice_streams_into_the_panel(
 ) -> None:
     seed(store_session)
     monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
-    ollama_server.reply = Reply(chunks=ADVICE, chunk_delay=0.15)
+    opened, held = threading.Event(), threading.Event()
+    # The panel shows the answer once it reads as prose (60 characters): three pieces, then a pause.
+    ollama_server.reply = Reply(chunks=ADVICE, opened=opened, held=held, hold_after=3)
     async with running(db, (100, 40)) as (app, pilot):
         await pilot.press("i")
-        assert await _until(pilot, ASKING) == ASKING
-        partial = await _until(pilot, "Evenings")
-        assert "—" not in partial, "the advice is shown as it arrives, before the whole answer is in"
+        assert await _until(pilot, ASKING) == ASKING  # the model has not said a word yet
+        opened.set()
+        partial = await _until(pilot, "after dinner")  # three pieces in, the rest held back
+        assert partial.startswith("".join(ADVICE[:3])) and "—" not in partial, (
+            "shown as it arrives, before it is all in"
+        )
+        held.set()
         done = await _until(pilot, "— Ollama")
         assert done == "".join(ADVICE) + "\n— Ollama (llama3.2:latest)"
         assert isinstance(app.screen, DetailScreen)

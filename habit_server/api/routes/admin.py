@@ -50,6 +50,11 @@ async def list_users(
     return UserList(items=items, total=total, skip=skip, limit=limit)
 
 
+@router.get("/users/{user_id}", response_model=UserPublic, responses=ERRORS)
+async def get_user(rt: RuntimeDep, who: CurrentUser, user_id: str) -> UserPublic:
+    return await users.get_user(rt, who, _id(user_id))
+
+
 @router.put("/users/{user_id}/role", response_model=UserPublic, responses=ERRORS)
 async def set_role(rt: RuntimeDep, who: CurrentUser, user_id: str, body: RoleChange) -> UserPublic:
     return await users.admin_update(rt, who, _id(user_id), role=body.role)

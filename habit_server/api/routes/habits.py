@@ -9,7 +9,10 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from habit_server.api.caching import cached_json
 from habit_server.api.deps import CurrentUser, RuntimeDep, Today
-from habit_server.services import habits
+from habit_server.services import coaching, habits
+from habit_server.services.errors import NotFound
+from sync_protocol.coach.facts import DEFAULT_RISK_DAYS
+from sync_protocol.wire.coach import CoachAnswer
 from sync_protocol.wire.errors import ErrorResponse
 from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, HabitOut, HabitPage, HabitUpdate
 
@@ -54,6 +57,23 @@ async def at_risk(
 ) -> Response:
     """Habits whose streak breaks unless done this period, or not done for ``days`` days."""
     return await cached_json(rt, who, request, today, lambda: habits.at_risk(rt, who, days, today))
+
+
+@router.get("/at-risk/ai-coach", response_model=CoachAnswer, responses={401: E, 404: E, 422: E})
+async def ai_coach(
+    rt: RuntimeDep,
+    who: CurrentUser,
+    today: Today,
+    days: Annotated[int, Query(ge=1, le=365, description="Also: not done for this many days.")] = DEFAULT_RISK_DAYS,
+    user_id: Annotated[str | None, Query(description="The original API's; only your own id (else 404).")] = None,
+) -> Response:
+    """The at-risk habits with advice: from the server's Ollama model (``OLLAMA_HOST``) or the built-in
+    coach; ``source`` says which. The model is told habit facts only: no names, usernames or emails.
+    Cached until your data changes."""
+    if user_id is not None and user_id.strip().lower() != who.key:
+        raise NotFound("user")
+    body, hit = await coaching.ai_coach(rt, who, days, today)
+    return Response(body, media_type="application/json", headers={"X-Cache": "hit" if hit else "miss"})
 
 
 @router.get("/{habit_id}", response_model=HabitOut, responses=ERRORS)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from habit_server.api.deps import CurrentUser, RuntimeDep
 from habit_server.services import users
-from sync_protocol.wire.auth import PasswordCheck, UserPublic, UserUpdate
+from sync_protocol.wire.auth import PasswordCheck, ProfileUpdate, UserPublic, UserUpdate
 from sync_protocol.wire.errors import ErrorResponse
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -28,6 +28,13 @@ async def update_me(rt: RuntimeDep, who: CurrentUser, body: UserUpdate) -> UserP
     Wrong ``current_password`` guesses are limited like logins (429).
     """
     return await users.update_me(rt, who, body)
+
+
+@router.put("/{user_id}", response_model=UserPublic, responses={401: E, 403: E, 404: E, 422: E})
+async def update_profile(rt: RuntimeDep, who: CurrentUser, user_id: str, body: ProfileUpdate) -> UserPublic:
+    """The original API's profile update, for your own id only (another id: 404): nickname and email.
+    A ``role`` in the body changes nothing."""
+    return await users.update_profile(rt, who, user_id, body)
 
 
 @router.delete("/me", status_code=204, responses={401: E, 403: E, 422: E, 429: E})

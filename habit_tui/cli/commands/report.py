@@ -41,10 +41,17 @@ def report(
         Path | None,
         typer.Option("--out", "-o", help="Where to write the PDF. Default: ./habit-report-<period>-<first day>.pdf"),
     ] = None,
+    email: Annotated[
+        bool, typer.Option("--email", help="Ask the server to email the report (logged in; sync first).")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Write a PDF report of a week or a month: summary, table per habit, calendar, chart and notes."""
     from habit_tui.services import reporting
+
+    if email:
+        _email(period.value, date, json_=json_)
+        return
 
     with session() as s:
         data = reporting.report_data(s, period.value, day(s, date))
@@ -67,6 +74,24 @@ def report(
         as_json=False,
         data=data.to_json,
         human=lambda o: _summary(o, data, rendered, path, period.value if just_begun else None),
+    )
+
+
+def _email(period: str, date: str | None, *, json_: bool) -> None:
+    from habit_tui.cli.output import say
+    from habit_tui.services import account as accounts
+
+    with session() as s:
+        found = accounts.email_report(s, period, day(s, date).isoformat())
+        settings = s.settings
+    output(
+        settings,
+        as_json=json_,
+        data=lambda: found,
+        human=lambda _o: say(
+            f"The server is making the report of the {period} from {found.get('start', '')} "
+            f"(id {found.get('id', '')}); it is emailed when delivery is configured."
+        ),
     )
 
 

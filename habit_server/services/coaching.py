@@ -1,0 +1,146 @@
+"""Coaching over the API: the at-risk habits with advice, from Ollama when configured, else the rules.
+
+The facts and the advice come from :mod:`sync_protocol.coach` (the client's ``habit coach`` uses
+the same): the model sees habit facts only, never a name, username or email. The answer is cached
+per user under the head of the user's event log, so any write (a push, a REST change) makes the
+next request compute it again. An answer in which the rules stood in for a failed or busy model is
+not cached.
+
+A slow model cannot hold the server: at most ``COACH_CONCURRENCY`` requests per worker talk to
+Ollama at once (one worker thread each); a request that cannot get a slot within
+``COACH_QUEUE_SECONDS`` is answered by the rules; each answer is bounded by ``OLLAMA_TIMEOUT``,
+and habits still waiting after ``COACH_BUDGET_SECONDS`` get the rules' advice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, cast
+
+import anyio.to_thread
+from sqlalchemy import select
+
+from habit_server.db.models import CHECKINS, HABITS
+from habit_server.runtime import Runtime
+from habit_server.services.errors import Unauthorized
+from habit_server.services.principal import Principal
+from habit_server.settings import Settings
+from sync_protocol.coach.advice import Advice, rules_advice
+from sync_protocol.coach.coach import Coach
+from sync_protocol.coach.facts import HabitFacts, at_risk_facts
+from sync_protocol.coach.settings import ModelSettings
+from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.fields import HABIT_FIELD_TABLE, habit_from_row
+from sync_protocol.domain.habit import Habit
+from sync_protocol.wire.coach import CoachAdvice, CoachAnswer
+from sync_protocol.wire.errors import ErrorCode
+
+log = logging.getLogger("habit_server.coaching")
+
+H = HABITS
+C = CHECKINS
+_COLUMNS = [H.c.id, *(H.c[f.name] for f in HABIT_FIELD_TABLE)]
+
+BUSY = "the coach is busy with other requests"
+OUT_OF_TIME = "the time for coaching ran out"
+
+
+def model_settings(settings: Settings) -> ModelSettings | None:
+    """The model to ask, or None when ``OLLAMA_HOST`` is not set (the rules answer)."""
+    if not settings.ollama_host.strip():
+        return None
+    return ModelSettings(
+        host=settings.ollama_host.strip(), model=settings.ollama_model.strip(), timeout=settings.ollama_timeout
+    )
+
+
+async def ai_coach(rt: Runtime, who: Principal, days: int, today: date) -> tuple[bytes, bool]:
+    """The answer as JSON, and whether it came from the cache."""
+    status = await rt.log.status(who.user_id)
+    if status is None:
+        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
+    key = f"ai-coach?days={days}@{today.isoformat()}#{status.store_id}:{status.head}"
+    gen, body = await rt.cache.get(who.key, key)
+    if body is not None:
+        return body, True
+    habits, checkins = await _load(rt, who, today)
+    facts = await anyio.to_thread.run_sync(lambda: at_risk_facts(habits, checkins, today, risk_days=days))
+    advice = await _advise(rt, facts)
+    answer = CoachAnswer(
+        source="ollama" if any(a.source == "ollama" for a in advice) else "rules",
+        model=next((a.model for a in advice if a.source == "ollama"), None),
+        days=days,
+        items=[CoachAdvice.model_validate(a.to_json()) for a in advice],
+    )
+    body = answer.model_dump_json().encode()
+    if not any(a.fallback_reason for a in advice):  # a model that failed or was busy is asked again next time
+        await rt.cache.put(who.key, gen, key, body)
+    return body, False
+
+
+async def _load(rt: Runtime, who: Principal, today: date) -> tuple[list[Habit], dict[str, list[CheckIn]]]:
+    """The user's live habits and their check-ins."""
+    async with rt.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(*_COLUMNS)
+                .where(H.c.user_id == who.user_id, H.c.created.is_(True), H.c.deleted.is_(False))
+                .order_by(H.c.position, H.c.id)
+            )
+        ).mappings()
+        habits = [habit_from_row(row["id"], cast("Mapping[str, Any]", row), today) for row in rows]
+        found = await conn.execute(
+            select(C.c.habit_id, C.c.date, C.c.value, C.c.skipped, C.c.note).where(
+                C.c.user_id == who.user_id, C.c.cleared.is_(False)
+            )
+        )
+        checkins: dict[str, list[CheckIn]] = {}
+        for hid, day, value, skipped, note in found:
+            checkins.setdefault(hid, []).append(CheckIn(date.fromisoformat(day), value, bool(skipped), note))
+    for items in checkins.values():
+        items.sort(key=lambda c: c.date)
+    return habits, checkins
+
+
+async def _advise(rt: Runtime, facts: list[HabitFacts]) -> list[Advice]:
+    chosen = model_settings(rt.settings)
+    if chosen is None or not facts:
+        return [rules_advice(f) for f in facts]
+    slots = rt.coach_slots
+    if not await _take(slots, rt.settings.coach_queue_seconds):
+        log.info("coaching: every model slot was busy; the rules answered")
+        return [rules_advice(f, BUSY) for f in facts]
+    try:
+        budget = rt.settings.coach_budget_seconds
+        return await anyio.to_thread.run_sync(lambda: _ask_model(chosen, facts, budget))
+    finally:
+        slots.release()
+
+
+async def _take(slots: asyncio.Semaphore, wait: float) -> bool:
+    """A slot, waiting at most ``wait`` seconds for one (a free slot is taken at once, even with 0)."""
+    if not slots.locked():
+        await slots.acquire()  # does not wait: nothing can take the slot in between
+        return True
+    try:
+        await asyncio.wait_for(slots.acquire(), timeout=wait)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _ask_model(chosen: ModelSettings, facts: list[HabitFacts], budget: float) -> list[Advice]:
+    """In a worker thread: the model's advice for each habit, the rules' once the budget is spent."""
+    deadline = time.monotonic() + budget
+    out: list[Advice] = []
+    with Coach(chosen) as coach:
+        for f in facts:
+            if time.monotonic() > deadline:
+                out.append(rules_advice(f, OUT_OF_TIME))
+            else:
+                out.append(coach.advise(f, stream=False))
+    return out

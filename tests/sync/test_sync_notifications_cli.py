@@ -1,0 +1,49 @@
+"""``habit notifications`` and ``habit report --email`` against a real server on loopback."""
+
+from __future__ import annotations
+
+from tests.sync.conftest import Device, Server, new_username
+
+
+def test_notifications_are_set_and_read_back_through_the_server(sync_server: Server, devices: list[Device]) -> None:
+    laptop, desktop, _ = devices
+    user = new_username()
+    laptop.register(sync_server.url, user)
+    desktop.login(sync_server.url, user)
+
+    off = laptop.habit("notifications", "--json")
+    assert off.code == 0, off.err
+    assert off.json()["reminders"] is False
+
+    r = laptop.habit(
+        "notifications", "--reminders", "--time", "07:30", "--timezone", "Europe/Paris", "--weekly", "--weekday", "sun"
+    )
+    assert r.code == 0, r.err
+    assert "Reminders: on, at 07:30 (Europe/Paris)" in r.out
+    assert "Weekly report: on, sun at 07:30" in r.out
+    seen = desktop.habit("notifications", "--json").json()  # the other device reads the server's copy
+    assert seen == {"reminders": True, "time": "07:30", "timezone": "Europe/Paris", "weekly_report": True, "weekday": 6}
+
+    bad = laptop.habit("notifications", "--timezone", "Mars/Olympus_Mons")
+    assert bad.code == 1
+    assert "time zone" in bad.err
+    assert desktop.habit("notifications", "--json").json()["timezone"] == "Europe/Paris"
+
+    assert laptop.habit("notifications", "--no-reminders").code == 0
+    assert desktop.habit("notifications", "--json").json()["reminders"] is False
+
+
+def test_report_email_asks_the_server(sync_server: Server, devices: list[Device]) -> None:
+    laptop = devices[0]
+    laptop.register(sync_server.url, new_username())
+    r = laptop.habit("report", "--email", "--period", "month", "--json")
+    assert r.code == 0, r.err
+    made = r.json()
+    assert made["period"] == "month"
+    assert made["status"] in ("queued", "ready")
+
+
+def test_notifications_need_a_login(devices: list[Device]) -> None:
+    r = devices[0].habit("notifications")
+    assert r.code == 1
+    assert "not logged in" in r.err

@@ -33,6 +33,7 @@ from habit_server.runtime import Runtime
 from habit_server.services.errors import Invalid, NotFound, ServiceError
 from habit_server.services.notifications import unsubscribe_link
 from habit_server.services.principal import Principal
+from habit_server.services.users import aware
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.fields import HABIT_FIELD_TABLE, habit_from_row
 from sync_protocol.domain.habit import Habit
@@ -75,8 +76,8 @@ def _out(row: Any, url: str | None = None) -> ReportOut:
         status=row.status,
         error=row.error,
         size=row.size,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
+        created_at=aware(row.created_at),
+        finished_at=aware(row.finished_at) if row.finished_at is not None else None,
         url=url,
     )
 

@@ -15,6 +15,7 @@ async def _report(api: Api, who: Account, **body: str) -> dict[str, object]:
     r = await api.client.post("/api/v1/reports", json=body, headers=who.headers)
     assert r.status_code == 202, r.text
     out: dict[str, object] = r.json()
+    assert str(out["created_at"]).endswith(("Z", "+00:00")), out  # UTC, said so, on every backend
     return out
 
 

@@ -34,6 +34,11 @@ def say(line: str, *, stderr: bool = False, flush: bool = False) -> None:
         stream.flush()
 
 
+def warn(text: str) -> None:
+    """One ``habit: warning: ...`` line on stderr: the command goes on (errors are ``main``'s)."""
+    say(f"habit: warning: {text}", stderr=True)
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 

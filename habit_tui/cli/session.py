@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from habit_tui.cli import output
 from habit_tui.errors import HabitError
 from habit_tui.services.context import Session, open_session
 from habit_tui.services.dates import parse_day
 from habit_tui.services.habits import resolve
 from sync_protocol.domain.habit import Habit
-from sync_protocol.domain.text import printable
 
 
 @contextmanager
@@ -25,7 +24,7 @@ def session(*, warn: bool = True) -> Iterator[Session]:
     s = open_session()
     if warn:
         for warning in s.settings.warnings:
-            sys.stderr.write(f"habit: warning: {printable(warning)}\n")
+            output.warn(warning)
     try:
         yield s
     finally:

@@ -76,14 +76,14 @@ class HabitStats:
     today_value: float | None
     needed_this_period: int
     period_end: date
+    started: date
+    """The first day the habit counts (:func:`effective_start`); days before it are not the habit's."""
     previous_record: int = 0
     """The longest streak that ended before the current one began."""
     period_lost: bool = False
     """The current period can no longer be satisfied: what it still needs does not fit in the days left."""
     streak_start: date | None = None
     """The first day of the current streak's first period (None without a streak)."""
-    started: date | None = None
-    """The first day the habit counts (:func:`effective_start`); days before it are not the habit's."""
 
 
 class PeriodResult(NamedTuple):
@@ -117,7 +117,7 @@ def stats_to_json(s: HabitStats) -> dict[str, object]:
         "previous_record": s.previous_record,
         "period_lost": s.period_lost,
         "streak_start": s.streak_start.isoformat() if s.streak_start else None,
-        "started": s.started.isoformat() if s.started else None,
+        "started": s.started.isoformat(),
     }
 
 
@@ -140,7 +140,7 @@ def stats_from_json(d: dict[str, Any]) -> HabitStats:
         previous_record=int(d.get("previous_record", 0)),
         period_lost=bool(d.get("period_lost", False)),
         streak_start=date.fromisoformat(d["streak_start"]) if d.get("streak_start") else None,
-        started=date.fromisoformat(d["started"]) if d.get("started") else None,
+        started=date.fromisoformat(d["started"]),
     )
 
 

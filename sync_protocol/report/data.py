@@ -355,7 +355,7 @@ def _analyze(habit: Habit, checkins: Sequence[CheckIn], as_of: date, judged_on: 
     return _HabitWork(
         habit=habit,
         by_day=by_day,
-        start=stats.started or habit.start_date,
+        start=stats.started,
         periods=periods,
         series=dict(series),
         current_streak=stats.current_streak,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,16 @@ from habit_tui.tui.widgets.cells import compact, day_cell
 from habit_tui.tui.widgets.status_line import StatusLine
 from sync_protocol.domain import events as ev
 from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.habit import Habit
 from tests.tui.conftest import TODAY, press, running, seed
 
 VALUES = [150, 100, 10000, 2.5, 1000, 0.5, 42]
 """One value a day, oldest first, ending today."""
+
+
+def shown(habit: Habit, checkin: CheckIn | None, day: date, today: date, started: date) -> str:
+    """What a board cell reads, without its styles."""
+    return "".join(seg.text for seg in day_cell(habit, checkin, day, today, started)).strip()
 
 
 def seed_values(s: Session) -> None:
@@ -119,12 +125,12 @@ def test_a_yes_no_day_that_holds_only_a_note_reads_as_not_done(store_session: Se
     noted = s.store.checkin(read.id, day)
     assert noted == CheckIn(day, 0.0, False, "too tired")
     assert checkins.describe(read, noted) == "not done"
-    assert "".join(seg.text for seg in day_cell(read, noted, day, TODAY, read.start_date)).strip() == "·*"
+    assert shown(read, noted, day, TODAY, read.start_date) == "·*"
     # Space on that day marks it done and keeps the note; a second press takes the check-in away.
     done = checkins.toggle(s, read, day)
     assert done.checkin == CheckIn(day, 1.0, False, "too tired")
     assert checkins.describe(read, done.checkin) == "done"
-    assert "".join(seg.text for seg in day_cell(read, done.checkin, day, TODAY, read.start_date)).strip() == "✓*"
+    assert shown(read, done.checkin, day, TODAY, read.start_date) == "✓*"
     assert checkins.toggle(s, read, day).checkin is None
 
 
@@ -135,8 +141,8 @@ def test_days_between_a_back_dated_check_in_and_the_start_date_are_due(store_ses
     checkins.check_in(s, walk, TODAY - timedelta(days=4))
     row = load_row(s, walk.id, TODAY - timedelta(days=6), TODAY)
     assert row is not None and row.stats.started == TODAY - timedelta(days=4)
-    shown = [
-        "".join(seg.text for seg in day_cell(walk, row.cells.get(d), d, TODAY, row.stats.started)).strip()
-        for d in (TODAY - timedelta(days=back) for back in range(6, -1, -1))
+    started = row.stats.started
+    cells = [
+        shown(walk, row.cells.get(d), d, TODAY, started) for d in (TODAY - timedelta(days=b) for b in range(6, -1, -1))
     ]
-    assert shown == ["", "", "✓", "·", "·", "·", "·"]
+    assert cells == ["", "", "✓", "·", "·", "·", "·"]

@@ -19,6 +19,7 @@ from habit_tui.services import habits as svc
 from habit_tui.services.context import Session
 from habit_tui.services.habits import HabitDraft
 from habit_tui.tui.screens.prompt import PromptScreen
+from sync_protocol.domain.habit import Habit
 from tests.tui.conftest import TODAY, press, running, settle
 
 
@@ -33,11 +34,14 @@ async def burst(pilot: Pilot[None], *keys: tuple[str, str | None]) -> None:
     await settle(pilot)
 
 
+def steps_done_today(s: Session, value: float) -> Habit:
+    steps = svc.add_habit(s, HabitDraft("Steps", target=10000, unit="steps"), start_date=TODAY - timedelta(days=3))
+    checkins.check_in(s, steps, TODAY, value=value)
+    return steps
+
+
 async def test_clearing_then_typing_a_value_in_one_read_saves_that_value(db: Path, store_session: Session) -> None:
-    steps = svc.add_habit(
-        store_session, HabitDraft("Steps", target=10000, unit="steps"), start_date=TODAY - timedelta(days=3)
-    )
-    checkins.check_in(store_session, steps, TODAY, value=2.5)
+    steps = steps_done_today(store_session, 2.5)
     async with running(db, (100, 20)) as (app, pilot):
         await press(pilot, "enter")
         assert isinstance(app.screen, PromptScreen)
@@ -48,10 +52,7 @@ async def test_clearing_then_typing_a_value_in_one_read_saves_that_value(db: Pat
 
 
 async def test_backspace_then_digits_in_one_read_keep_their_order(db: Path, store_session: Session) -> None:
-    steps = svc.add_habit(
-        store_session, HabitDraft("Steps", target=10000, unit="steps"), start_date=TODAY - timedelta(days=3)
-    )
-    checkins.check_in(store_session, steps, TODAY, value=77)
+    steps = steps_done_today(store_session, 77)
     async with running(db, (100, 20)) as (app, pilot):
         await press(pilot, "enter")
         assert isinstance(app.screen, PromptScreen)

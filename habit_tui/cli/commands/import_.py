@@ -10,7 +10,7 @@ import typer
 
 from habit_tui.cli.lazy import command_app
 from habit_tui.cli.options import JsonOpt
-from habit_tui.cli.output import output, say
+from habit_tui.cli.output import output, warn
 from habit_tui.cli.session import session
 from habit_tui.errors import UsageError
 
@@ -55,7 +55,7 @@ def import_(
         else:
             result = import_file(s, file)
         for warning in result.warnings:  # what the file could not say; nothing was lost
-            say(f"habit: warning: {warning}", stderr=True)
+            warn(warning)
         output(
             s.settings,
             as_json=json_,

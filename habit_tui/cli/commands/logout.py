@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from habit_tui.cli.lazy import command_app
-from habit_tui.cli.output import say
+from habit_tui.cli.output import say, warn
 from habit_tui.cli.session import session
 from habit_tui.services import account as accounts
 
@@ -20,8 +20,7 @@ def logout() -> None:
         return
     say(f"Logged out of {found.server}.")
     if problem:
-        say(
-            f"habit: warning: the server was not told ({problem}); "
-            f"revoke this device from another one: habit devices revoke {found.device_id}",
-            stderr=True,
+        warn(
+            f"the server was not told ({problem}); "
+            f"revoke this device from another one: habit devices revoke {found.device_id}"
         )

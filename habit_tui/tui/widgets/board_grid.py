@@ -221,8 +221,7 @@ class BoardGrid(Widget, can_focus=True):
 
     def _row_cells(self, r: BoardRow) -> list[Cell]:
         cells = [name_cell(r, self.name_width)]
-        started = r.stats.started or r.habit.start_date
-        cells += [day_cell(r.habit, r.cells.get(d), d, self.today, started, self.day_width) for d in self.days]
+        cells += [day_cell(r.habit, r.cells.get(d), d, self.today, r.stats.started, self.day_width) for d in self.days]
         cells += [streak_cell(r), score_cell(r.stats.score)]
         return cells
 

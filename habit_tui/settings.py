@@ -12,6 +12,7 @@ nothing else reads the environment or the config file.
 ``OLLAMA_HOST``           the coach's Ollama server (over ``ollama_host`` in the file)
 ``OLLAMA_MODEL``          the coach's model (over ``ollama_model`` in the file)
 ``COLUMNS``               width of tables when the output is not a terminal (default 120)
+``TZ``                    this machine's time zone (else the system's, as ``/etc/localtime`` says)
 ========================  ==========================================================
 """
 
@@ -54,6 +55,8 @@ class Settings(NamedTuple):
     warnings: tuple[str, ...] = ()
     """What the user should hear about the settings (an unknown key in the config file): the command
     line prints each on stderr, the app shows each in a notification."""
+    tz: str = ""
+    """``TZ`` as set when the settings were resolved."""
 
     @property
     def db_path(self) -> Path:
@@ -87,6 +90,11 @@ class Settings(NamedTuple):
         """The user's calendar day now, after the ``day_starts_at`` offset."""
         return local_day(self.now(), self.day_start)
 
+    def local_timezone(self) -> str | None:
+        """This machine's IANA time zone: ``TZ`` when it names one, else the system's (``/etc/localtime``,
+        through tzlocal); None when neither is known. Looked up only when asked (tzlocal reads files)."""
+        return _known_zone(self.tz.removeprefix(":")) or _known_zone(_system_zone())
+
 
 def data_dir(environ: Mapping[str, str]) -> Path:
     home = environ.get("HABIT_HOME")
@@ -117,7 +125,35 @@ def load_settings(environ: Mapping[str, str] | None = None, *, home: Path | None
         debug=debug_enabled(env),
         columns=_columns(env.get("COLUMNS")),
         warnings=warnings,
+        tz=env.get("TZ", ""),
     )
+
+
+def _known_zone(name: str | None) -> str | None:
+    """``name`` when it is a time zone the server takes (its rule, imported only here: it costs pydantic)."""
+    from sync_protocol.wire.notifications import valid_timezone
+
+    return name if name and valid_timezone(name) else None
+
+
+def _system_zone() -> str | None:
+    """The zone the system is set to, as tzlocal finds it; None when it cannot tell (it never prints)."""
+    import logging
+    import warnings
+
+    import tzlocal
+
+    quiet = logging.getLogger("tzlocal")
+    was, quiet.disabled = quiet.disabled, True  # conflicting configuration files are logged, not raised
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            name: str | None = tzlocal.get_localzone_name()
+            return name
+    except Exception:  # ZoneInfoNotFoundError when configuration files disagree
+        return None
+    finally:
+        quiet.disabled = was
 
 
 def _fixed_now(text: str | None) -> datetime | None:

@@ -72,12 +72,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.runtime = runtime
     errors.install(app)
-    for router in (
+    for router in (  # routes are matched in this order: the busiest first
         sync.router,
+        habits.router,
         auth.router,
         notifications.router,
         users.router,
-        habits.router,
         reports.router,
         admin.router,
     ):

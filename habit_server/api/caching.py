@@ -1,4 +1,4 @@
-"""Serve read-heavy GETs from the per-user response cache (invalidated by every write)."""
+"""Serve read-heavy GETs from the per-user response cache (keyed by where the user's log stands)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ async def cached_json(
 ) -> Response:
     query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
     key = f"{request.url.path}?{query}@{today.isoformat()}"
-    gen, body = await rt.cache.get(who.key, key)
+    body = await rt.cache.get(who.key, who.log_state, key)
     state = "hit"
     if body is None:
         state = "miss"
         value = await compute()
         body = TypeAdapter(type(value)).dump_json(value) if not isinstance(value, list) else _dump_list(value)
-        await rt.cache.put(who.key, gen, key, body)
+        await rt.cache.put(who.key, who.log_state, key, body)
     return Response(body, media_type="application/json", headers={"X-Cache": state})
 
 

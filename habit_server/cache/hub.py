@@ -110,6 +110,14 @@ class Hub:
         is on its way goes out together in the next, so under load a worker spends one round trip
         on many pushes, and each caller still returns only once its own commands were applied.
         """
+        done = self.post(user_id, head_seq, counters)
+        return None if done is None else await done
+
+    def post(
+        self, user_id: str, head_seq: int | None, counters: Sequence[tuple[str, int | None]] = ()
+    ) -> asyncio.Future[list[int] | None] | None:
+        """:meth:`publish` without waiting for Redis: the future (None without Redis) gets the
+        counters' new values, or None when Redis is down."""
         if head_seq is not None:
             self._deliver(user_id, head_seq)
         if not self.link.configured:
@@ -119,7 +127,12 @@ class Hub:
         self._queue.append(_Job(message, list(counters), done))
         if self._flusher is None:
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
-        return await done
+        return done
+
+    async def settle(self) -> None:
+        """Wait until what was posted so far has gone to Redis (or found it down)."""
+        while self._flusher is not None:
+            await asyncio.shield(self._flusher)
 
     async def _flush(self) -> None:
         try:
@@ -168,6 +181,8 @@ class Hub:
             self._task = asyncio.get_running_loop().create_task(self._listen())
 
     async def stop(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settle(), 2.0)  # the hints and counts of the last writes
         task, self._task = self._task, None
         if task is None:
             return

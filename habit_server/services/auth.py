@@ -221,7 +221,7 @@ async def authenticate(rt: Runtime, claims: tokens.AccessClaims) -> Principal:
     """The caller of a well-signed access token, if its device and account are in good standing.
     Every request pays for this (the event log reads it in one round trip)."""
     caller = check_standing(await rt.log.principal(claims.user_id, claims.device_id))
-    return Principal(claims.user_id, claims.device_id, caller.username, caller.role)
+    return Principal(claims.user_id, claims.device_id, caller.username, caller.role, caller.log_state)
 
 
 class Standing(Protocol):

@@ -26,7 +26,6 @@ from sqlalchemy import select
 
 from habit_server.db.models import CHECKINS, HABITS
 from habit_server.runtime import Runtime
-from habit_server.services.errors import Unauthorized
 from habit_server.services.principal import Principal
 from habit_server.settings import Settings
 from sync_protocol.coach.advice import Advice, rules_advice
@@ -37,7 +36,6 @@ from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.fields import HABIT_FIELD_TABLE, habit_from_row
 from sync_protocol.domain.habit import Habit
 from sync_protocol.wire.coach import CoachAdvice, CoachAnswer
-from sync_protocol.wire.errors import ErrorCode
 
 log = logging.getLogger("habit_server.coaching")
 
@@ -60,11 +58,8 @@ def model_settings(settings: Settings) -> ModelSettings | None:
 
 async def ai_coach(rt: Runtime, who: Principal, days: int, today: date) -> tuple[bytes, bool]:
     """The answer as JSON, and whether it came from the cache."""
-    status = await rt.log.status(who.user_id)
-    if status is None:
-        raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
-    key = f"ai-coach?days={days}@{today.isoformat()}#{status.store_id}:{status.head}"
-    gen, body = await rt.cache.get(who.key, key)
+    key = f"ai-coach?days={days}@{today.isoformat()}"
+    body = await rt.cache.get(who.key, who.log_state, key)
     if body is not None:
         return body, True
     habits, checkins = await _load(rt, who, today)
@@ -78,7 +73,7 @@ async def ai_coach(rt: Runtime, who: Principal, days: int, today: date) -> tuple
     )
     body = answer.model_dump_json().encode()
     if not any(a.fallback_reason for a in advice):  # a model that failed or was busy is asked again next time
-        await rt.cache.put(who.key, gen, key, body)
+        await rt.cache.put(who.key, who.log_state, key, body)
     return body, False
 
 

@@ -11,11 +11,13 @@ import anyio.to_thread
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from habit_server.db.eventlog.one_habit import Day
 from habit_server.db.models import CHECKINS, HABITS
 from habit_server.runtime import Runtime
 from habit_server.services import record
 from habit_server.services.errors import Conflict, Invalid, NotFound
 from habit_server.services.principal import Principal
+from habit_server.services.tokens import AccessClaims
 from sync_protocol.domain.checkin import CheckIn, validate_value
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.events import (
@@ -128,14 +130,6 @@ async def get_habit(rt: Runtime, who: Principal, habit_id: str, today: date) -> 
     return _out((await _views([habit], days, today))[0])
 
 
-async def _checked_in(rt: Runtime, who: Principal, habit: Habit, today: date) -> HabitOut:
-    """The answer to a check-in write: ``habit`` as read under the write's lock (a check-in event
-    leaves its fields as they were), with its stats from the check-ins now stored."""
-    async with rt.engine.connect() as conn:
-        days = await _day_rows(conn, who, [habit.id])
-    return _out((await _views([habit], days, today))[0])
-
-
 async def checkins(rt: Runtime, who: Principal, habit_id: str) -> list[CheckinOut]:
     async with rt.engine.connect() as conn:
         habit = await _find(conn, who, habit_id)
@@ -241,15 +235,17 @@ def _check_day(day: date, today: date) -> None:
         raise Invalid(ErrorCode.INVALID_CHECKIN, f"the date must be from {FIRST_DAY} and not after tomorrow")
 
 
-async def complete(rt: Runtime, who: Principal, habit_id: str, req: CompleteRequest, today: date) -> HabitOut:
+async def _answer(habit: Habit, days: list[Day], today: date) -> HabitOut:
+    """A check-in write's answer: the habit as the write read it, with the stats of its check-ins now."""
+    rows = {habit.id: [(date.fromisoformat(d).toordinal(), value, int(skipped)) for d, value, skipped in days]}
+    return _out((await _views([habit], rows, today))[0])
+
+
+async def complete(rt: Runtime, caller: AccessClaims, habit_id: str, req: CompleteRequest, today: date) -> HabitOut:
     day = req.date or today
     _check_day(day, today)
 
-    found: list[Habit] = []
-
-    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
-        habit = await _find(conn, who, habit_id)
-        found.append(habit)
+    def make(habit: Habit) -> list[record.EventSpec]:
         payload: dict[str, Any] = {"habit_id": habit.id, "date": day.isoformat()}
         try:
             if req.skip:
@@ -263,20 +259,14 @@ async def complete(rt: Runtime, who: Principal, habit_id: str, req: CompleteRequ
             raise Invalid(ErrorCode.INVALID_CHECKIN, str(exc)) from None
         return [(CHECKIN_SET, payload)]
 
-    await record.record(rt, who, build)
-    return await _checked_in(rt, who, found[-1], today)
+    return await _answer(*await record.record_on_habit(rt, caller, habit_id, make), today)
 
 
-async def uncomplete(rt: Runtime, who: Principal, habit_id: str, day: date | None, today: date) -> HabitOut:
+async def uncomplete(rt: Runtime, caller: AccessClaims, habit_id: str, day: date | None, today: date) -> HabitOut:
     the_day = day or today
     _check_day(the_day, today)
 
-    found: list[Habit] = []
-
-    async def build(conn: AsyncConnection) -> list[record.EventSpec]:
-        habit = await _find(conn, who, habit_id)
-        found.append(habit)
+    def make(habit: Habit) -> list[record.EventSpec]:
         return [(CHECKIN_CLEAR, {"habit_id": habit.id, "date": the_day.isoformat()})]
 
-    await record.record(rt, who, build)
-    return await _checked_in(rt, who, found[-1], today)
+    return await _answer(*await record.record_on_habit(rt, caller, habit_id, make), today)

@@ -12,6 +12,9 @@ class Principal:
     device_id: uuid.UUID
     username: str
     role: str
+    log_state: str = ""
+    """Where the user's log stood when the request was checked (its identity and head): every write
+    changes it, so the response cache keys on it."""
 
     @property
     def is_admin(self) -> bool:

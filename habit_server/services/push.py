@@ -10,7 +10,7 @@ token was checked by signature only), answers the known ids (``duplicate``, or
 ``event_conflict`` when another event is stored under the id) and plans the writes of the new
 events with the domain's merge planner. The log writes them with the new head atomically (see
 ``habit_server.db.eventlog``). After the commit one Redis round trip hints the user's streams,
-drops their cached responses and counts the push against the rate limit.
+and counts the push against the rate limit (the answer does not wait for it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from habit_server.db.eventlog.base import EventIdentity, Keys, LogSnapshot, Stan
 from habit_server.runtime import Runtime
 from habit_server.services.announce import after_write
 from habit_server.services.auth import check_standing
-from habit_server.services.errors import QuotaExceeded, RateLimited
+from habit_server.services.errors import RateLimited
+from habit_server.services.record import check_quota
 from habit_server.services.tokens import AccessClaims
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.events import Effect, Event, decode
@@ -128,8 +129,7 @@ def _decide(candidates: Sequence[Candidate], found: Standing | None, snap: LogSn
             answered[c.position] = _conflict(ev.event_id)
         else:
             answered[c.position] = PushResult(event_id=ev.event_id, status="duplicate", server_seq=stored[0])
-    if quota and fresh and standing.head + len(fresh) > quota:
-        raise QuotaExceeded(quota)
+    check_quota(quota, standing.head, len(fresh))
     writes = Writes.after(standing, [c.event for c in fresh], _effects(fresh), snap.merge) if fresh else None
     return Decision(standing.head, answered, fresh, writes)
 
@@ -158,13 +158,16 @@ def _push_limit(user_key: str) -> str:
     return f"push:{user_key}"
 
 
-async def _after_push(rt: Runtime, user_key: str, head: int | None) -> None:
+def _after_push(rt: Runtime, user_key: str, head: int | None) -> None:
     """Count the push against the push rate limit, in the round trip that announces it (if it wrote)."""
     limit = rt.settings.pushes_per_minute
     name = _push_limit(user_key)
     counters: list[tuple[str, int | None]] = [(rt.limiter.key_for(name), 61)] if limit > 0 else []
-    counts = await after_write(rt, user_key, head, counters)
-    rt.limiter.counted(name, counts[0] if counts else None, limit)
+
+    def counted(counts: list[int] | None) -> None:
+        rt.limiter.counted(name, counts[0] if counts else None, limit)
+
+    after_write(rt, user_key, head, counters, counted)
 
 
 async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -> PushResponse:
@@ -184,6 +187,6 @@ async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -
         caller.user_id, caller.device_id, keys, lambda found, snap: _decide(candidates, found, snap, quota)
     )
     writes = decision.writes
-    await _after_push(rt, user_key, writes.head if writes is not None else None)
+    _after_push(rt, user_key, writes.head if writes is not None else None)
     head = writes.head if writes is not None else decision.head
     return PushResponse(results=_results(incoming, screened, decision), head_seq=head)

@@ -113,7 +113,6 @@ async def delete_me(rt: Runtime, who: Principal, password: str) -> None:
         for table in (CHECKINS, HABITS, EVENTS, DEVICES):
             await conn.execute(delete(table).where(table.c.user_id == who.user_id))
         await conn.execute(delete(U).where(U.c.id == who.user_id))
-    await rt.cache.invalidate(who.key)
     await wake_streams(rt, who.user_id)
     log.info("user %s deleted their account", who.user_id)
 

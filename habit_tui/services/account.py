@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import stat
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from habit_tui.errors import SyncError, UsageError
 from habit_tui.services.context import Session
@@ -59,11 +59,14 @@ def login(s: Session, server: str, username: str, password: str, name: str | Non
     return found
 
 
-def register(s: Session, server: str, username: str, password: str, email: str = "") -> Account:
-    """Create an account on the server and log this device in to it."""
+def register(
+    s: Session, server: str, username: str, password: str, email: str = "", invite: str | None = None
+) -> Account:
+    """Create an account on the server (with the admin's ``invite`` code, when it takes sign-ups by
+    invite) and log this device in to it."""
     api = Api(server)
     try:
-        api.register(username, password, email)
+        api.register(username, password, email, invite)
     finally:
         api.close()
     return login(s, server, username, password)
@@ -103,16 +106,50 @@ def revoke(s: Session, device_id: str) -> None:
         api.close()
 
 
-def notifications(s: Session, changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The server's reminder settings of this account, after applying ``changes`` (if any)."""
+SERVER_DEFAULT_ZONE = "UTC"
+"""The time zone of an account that never chose one (the server's default: ``NotificationSettings``)."""
+
+ZoneChoice = Literal["", "machine", "unknown"]
+
+
+class Notifications(NamedTuple):
+    settings: dict[str, Any]
+    """The server's reminder settings of this account."""
+    zone: ZoneChoice = ""
+    """Whether the time zone was left to this machine: ``machine`` (its zone was taken), ``unknown``
+    (it has none known, so the account stays on UTC), or '' (given, or already chosen: kept)."""
+
+
+def notifications(s: Session, changes: dict[str, Any] | None = None) -> Notifications:
+    """The server's reminder settings of this account, after applying ``changes`` (if any).
+
+    Changes that leave the time zone out, to an account still on the server's default (UTC), set
+    this machine's zone (``TZ``, else the system's; UTC when unknown); a zone already chosen is kept."""
     api = open_api(s)
     try:
         current = api.notifications()
         if not changes:
-            return current
-        return api.set_notifications({**current, **changes})
+            return Notifications(current)
+        zone: ZoneChoice = ""
+        if "timezone" not in changes and current.get("timezone") == SERVER_DEFAULT_ZONE:
+            local = s.settings.local_timezone()
+            zone = "machine" if local else "unknown"
+            if local and not _utc_all_year(local):
+                changes = {**changes, "timezone": local}
+        return Notifications(api.set_notifications({**current, **changes}), zone)
     finally:
         api.close()
+
+
+def _utc_all_year(zone: str) -> bool:
+    """Whether ``zone`` keeps UTC's time in January and July (``Etc/UTC``, ``Africa/Abidjan``): then the
+    account stays on UTC, which the next machine with a zone of its own may still change."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    year = datetime.now().year
+    return all(datetime(year, month, 1, tzinfo=tz).utcoffset() == timedelta(0) for month in (1, 7))
 
 
 def email_report(s: Session, period: str, day: str) -> dict[str, Any]:

@@ -43,6 +43,8 @@ REFRESH_MARGIN_S = 60.0
 RETRY_BUDGET_S = 30.0
 """How long a request keeps retrying 429 and 5xx answers before giving up."""
 RETRY_BASE_S = 0.5
+INVITE_REQUIRED = "invite_required"
+"""The server's error code for a sign-up without a valid invite code (``REGISTRATION=invite``)."""
 
 
 class Status(NamedTuple):
@@ -169,9 +171,24 @@ class Api:
         return account
 
     # ----- accounts --------------------------------------------------------------------------------
-    def register(self, username: str, password: str, email: str = "") -> None:
+    def register(self, username: str, password: str, email: str = "", invite: str | None = None) -> None:
+        """Sign up; ``invite`` is the admin's single-use code, for a server that takes sign-ups by invite."""
         body = {"username": username, "password": password, "email": email}
-        self._ok(self._send("POST", REGISTER_PATH, json_body=body), 201)
+        if invite is not None:
+            body["invite"] = invite
+        reply = self._send("POST", REGISTER_PATH, json_body=body)
+        if reply.status == 403 and reply.error_code == INVITE_REQUIRED:
+            if invite is None:
+                raise SyncError(
+                    "refused",
+                    f"{self.server} takes sign-ups by invite only: ask its admin for a code, then --invite CODE",
+                )
+            raise SyncError("refused", f"{reply.error_message}: ask the server's admin for a new one (--invite CODE)")
+        if reply.status == 422 and "invite" in reply.error_fields:
+            raise SyncError(
+                "refused", "--invite: this is not an invite code; copy the whole code habit-server invite printed"
+            )
+        self._ok(reply, 201)
 
     def login(self, username: str, password: str, device_name: str) -> Account:
         form = {"username": username, "password": password, "device_name": device_name, "grant_type": "password"}

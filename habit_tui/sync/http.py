@@ -47,6 +47,16 @@ class Reply(NamedTuple):
         message = error.get("message") if error else None
         return str(message) if isinstance(message, str) and message else f"HTTP {self.status}"
 
+    @property
+    def error_fields(self) -> tuple[str, ...]:
+        """The request fields a validation error's ``error.details`` names (``invite`` for ``["body", "invite"]``)."""
+        error = _error_of(self.body)
+        details = error.get("details") if error else None
+        if not isinstance(details, list):
+            return ()
+        locs = (d.get("loc") for d in details if isinstance(d, dict))
+        return tuple(str(loc[-1]) for loc in locs if isinstance(loc, list) and loc)
+
 
 def _error_of(body: bytes) -> dict[str, Any] | None:
     try:

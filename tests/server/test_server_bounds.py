@@ -138,7 +138,7 @@ async def test_the_export_hands_back_any_stored_payload(api: Api) -> None:
     who = await api.account()
     await api.create_habit(who, name="Walk")
 
-    async def build(_conn: Any) -> list[tuple[str, dict[str, Any]]]:
+    async def build(_conn: Any, _head: int) -> list[tuple[str, dict[str, Any]]]:
         return [("x.deep", nested(300))]
 
     await api.rt.log.record(uuid.UUID(who.user_id), uuid.UUID(who.device_id), build)

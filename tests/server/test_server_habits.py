@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from sync_protocol.domain.fields import HABIT_NAME, habit_from_fields
 from sync_protocol.domain.ids import uuid7
 from sync_protocol.domain.stats import analyze_rows
 from sync_protocol.domain.view import habit_view
+from tests.server.conftest import SettingsFactory, open_api
 from tests.server.support import Api, Device
 
 
@@ -182,3 +185,84 @@ async def test_habit_answers_are_the_habit_view_with_the_domains_limits(api: Api
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "invalid_habit"
     await api.create_habit(who, name="x" * HABIT_NAME.max_length)
+
+
+# ----- check-ins written the push's way (one read, one conditional write) ------------------------------
+async def test_concurrent_check_ins_are_each_stored_once_with_gapless_device_numbers(api: Api) -> None:
+    """Twenty check-ins of one habit at once: the conditional writes collide, and the ones that lose
+    are done again under the user's lock; none is lost or doubled, and the REST device's numbers
+    stay gapless (the answer of each carries its own check-in)."""
+    who = await api.account()
+    habit = await api.create_habit(who, name="Often")
+    days = [(date.today() - timedelta(days=n)).isoformat() for n in range(20)]
+
+    async def one(day: str) -> dict[str, Any]:
+        r = await api.client.post(f"/api/v1/habits/{habit['id']}/complete", json={"date": day}, headers=who.headers)
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    answers = await asyncio.gather(*(one(d) for d in days))
+    assert all(a["total_done"] >= 1 for a in answers)
+    events = await api.pull_all(who)
+    checkins = [e for e in events if e["kind"] == "checkin.set"]
+    assert sorted(e["payload"]["date"] for e in checkins) == sorted(days)
+    assert sorted(e["device_seq"] for e in events) == list(range(1, 22))  # the create, then 20 check-ins
+    assert [e["server_seq"] for e in events] == list(range(1, 22))
+    final = (await api.client.get(f"/api/v1/habits/{habit['id']}", headers=who.headers)).json()
+    assert final["total_done"] == 20 and final["current_streak"] == 20
+
+
+async def test_a_check_in_answer_is_the_stored_state_after_it(api: Api) -> None:
+    """The answer of a write is computed from the rows read with it plus what it wrote: it must equal
+    a fresh read of the habit, for a set, a skip, a change of value and a clear."""
+    who = await api.account()
+    habit = await api.create_habit(who, name="Pages", target=10, unit="pages")
+    path = f"/api/v1/habits/{habit['id']}/complete"
+    today = date.today()
+    writes: list[tuple[str, dict[str, Any]]] = [
+        ("post", {"date": (today - timedelta(days=2)).isoformat(), "value": 12}),
+        ("post", {"date": (today - timedelta(days=1)).isoformat(), "skip": True}),
+        ("post", {"date": (today - timedelta(days=2)).isoformat(), "value": 3}),
+        ("post", {"value": 10}),
+        ("delete", {"date": (today - timedelta(days=1)).isoformat()}),
+    ]
+    for method, body in writes:
+        if method == "post":
+            r = await api.client.post(path, json=body, headers=who.headers)
+        else:
+            r = await api.client.delete(path, params=body, headers=who.headers)
+        assert r.status_code == 200, r.text
+        fresh = await api.client.get(f"/api/v1/habits/{habit['id']}", headers=who.headers)
+        assert r.json() == fresh.json(), (method, body)
+
+
+async def test_rest_writes_count_against_the_quota(settings_for: SettingsFactory) -> None:
+    async for api in open_api(settings_for(max_events_per_user=3), "any"):
+        who = await api.account()
+        habit = await api.create_habit(who, name="One")
+        path = f"/api/v1/habits/{habit['id']}/complete"
+        assert (await api.client.post(path, headers=who.headers)).status_code == 200
+        r = await api.client.post("/api/v1/habits", json={"name": "Two"}, headers=who.headers)
+        assert r.status_code == 200 or r.status_code == 201, r.text  # the third event: at the quota
+        r = await api.client.post(
+            path, json={"date": (date.today() - timedelta(days=1)).isoformat()}, headers=who.headers
+        )
+        assert r.status_code == 507 and r.json()["error"]["code"] == "quota_exceeded", r.text
+        r = await api.client.post("/api/v1/habits", json={"name": "Three"}, headers=who.headers)
+        assert r.status_code == 507, r.text
+        assert len(await api.pull_all(who)) == 3  # nothing refused was stored
+
+
+async def test_a_check_in_by_a_logged_out_device_or_for_an_unknown_habit_changes_nothing(api: Api) -> None:
+    who = await api.account()
+    habit = await api.create_habit(who, name="Walk")
+    r = await api.client.post(f"/api/v1/habits/{uuid7()}/complete", headers=who.headers)
+    assert r.status_code == 404, r.text
+    assert (await api.client.post("/api/v1/security/logout", headers=who.headers)).status_code in (200, 204)
+    r = await api.client.post(f"/api/v1/habits/{habit['id']}/complete", headers=who.headers)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "token_revoked", r.text
+    other = await api.login(who.username)
+    headers = {"Authorization": f"Bearer {other.json()['access_token']}"}
+    r = await api.client.get("/api/v1/sync/events?after=0", headers=headers)
+    assert [e["kind"] for e in r.json()["events"]] == ["habit.create"]

@@ -67,9 +67,18 @@ def cli_login(device: Device, server: str, user: str, password: str = PASSWORD) 
     return device.habit("login", "--server", server, "--username", user, "--password-stdin", stdin=password + "\n")
 
 
-def cli_register(device: Device, server: str, user: str, password: str = PASSWORD) -> Result:
+def cli_register(device: Device, server: str, user: str, password: str = PASSWORD, *extra: str) -> Result:
     return device.habit(
-        "register", "--server", server, "--username", user, "--email", "", "--password-stdin", stdin=password + "\n"
+        "register",
+        "--server",
+        server,
+        "--username",
+        user,
+        "--email",
+        "",
+        "--password-stdin",
+        *extra,
+        stdin=password + "\n",
     )
 
 

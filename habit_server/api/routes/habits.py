@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from habit_server.api.caching import cached_json
-from habit_server.api.deps import CurrentUser, RuntimeDep, Today
+from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller, Today
 from habit_server.services import coaching, habits
 from habit_server.services.errors import NotFound
 from sync_protocol.coach.facts import DEFAULT_RISK_DAYS
@@ -95,25 +95,31 @@ async def delete_habit(rt: RuntimeDep, who: CurrentUser, habit_id: str) -> Respo
 @router.post("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
 async def complete(
     rt: RuntimeDep,
-    who: CurrentUser,
+    caller: SignedCaller,
     habit_id: str,
     today: Today,
     body: Annotated[CompleteRequest | None, Body()] = None,
-) -> HabitOut:
+) -> Response:
     """Mark done (default today; ``value`` for measurable habits), or ``skip``."""
-    return await habits.complete(rt, who, habit_id, body or CompleteRequest(), today)
+    return _json(await habits.complete(rt, caller, habit_id, body or CompleteRequest(), today))
 
 
 @router.delete("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
 async def uncomplete(
     rt: RuntimeDep,
-    who: CurrentUser,
+    caller: SignedCaller,
     habit_id: str,
     today: Today,
     day: Annotated[date | None, Query(alias="date")] = None,
-) -> HabitOut:
+) -> Response:
     """Clear the check-in of a day (default today)."""
-    return await habits.uncomplete(rt, who, habit_id, day, today)
+    return _json(await habits.uncomplete(rt, caller, habit_id, day, today))
+
+
+def _json(habit: HabitOut) -> Response:
+    """The answer of a check-in write, serialised once (the model is already valid; the busiest
+    REST path does not pay for FastAPI's second validation of ``response_model``)."""
+    return Response(habit.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{habit_id}/checkins", response_model=list[CheckinOut], responses=ERRORS)

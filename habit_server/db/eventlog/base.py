@@ -21,13 +21,16 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sync_protocol.domain.events import Event
 from sync_protocol.domain.ids import hlc_observe
 from sync_protocol.domain.merge import CheckinWrite, Effects, HabitWrite, Needs, Plan, Snapshot, plan
+
+if TYPE_CHECKING:
+    from habit_server.db.eventlog.one_habit import HabitBuild, HabitRecorded
 
 EventIdentity = tuple[str, int, int, str]
 """(device_id, device_seq, hlc, kind): what must match for a re-pushed event_id to be a duplicate."""
@@ -37,8 +40,9 @@ EventRow = tuple[int, str, str, int, int, str, int, str]
 """A stored event as it goes out: (server_seq, event_id, device_id, device_seq, hlc, kind, schema, payload JSON)."""
 EventSpec = tuple[str, dict[str, Any]]
 """(kind, payload) of an event the server makes for a REST call."""
-Build = Callable[[AsyncConnection], Awaitable[list[EventSpec]]]
-"""Makes a REST call's events under the user's lock, on the write's connection (its checks hold)."""
+Build = Callable[[AsyncConnection, int], Awaitable[list[EventSpec]]]
+"""Makes a REST call's events under the user's lock, on the write's connection (its checks hold),
+given the user's head."""
 
 
 class Standing(NamedTuple):
@@ -97,6 +101,8 @@ class Caller(NamedTuple):
     role: str
     disabled: bool
     device_revoked: bool
+    log_state: str = ""
+    """Where the user's log stands (its identity and head): it changes with every write."""
 
 
 class LogStatus(NamedTuple):
@@ -144,6 +150,14 @@ class EventLog(ABC):
     async def record(self, user_id: uuid.UUID, device_id: uuid.UUID, build: Build) -> Recorded | None:
         """Under the user's lock, make events with ``build``, stamp them with the device's next
         ``device_seq`` numbers and the user's clock, and append and merge them. None: the user is gone."""
+
+    @abstractmethod
+    async def record_habit(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, build: HabitBuild
+    ) -> HabitRecorded | None:
+        """A REST write about one habit (see :mod:`.one_habit`): read the standing, the device and the
+        habit with its check-ins, make events with ``build``, and append and merge them atomically
+        (or nothing when it makes none). None: the user is gone; what ``build`` raises propagates."""
 
     @abstractmethod
     async def status(self, user_id: uuid.UUID) -> LogStatus | None:

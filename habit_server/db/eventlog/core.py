@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
@@ -23,7 +23,6 @@ from habit_server.db.eventlog.base import (
     D,
     EventLog,
     EventRow,
-    EventSpec,
     Keys,
     LogSnapshot,
     LogStatus,
@@ -34,9 +33,17 @@ from habit_server.db.eventlog.base import (
     event_rows,
     habit_values,
 )
+from habit_server.db.eventlog.one_habit import (
+    CheckinRow,
+    HabitBuild,
+    HabitRecorded,
+    HabitState,
+    days_after,
+    plan_habit_write,
+    stamped,
+)
 from habit_server.db.models import CHECKINS, DEVICES, EVENT_WIRE_COLUMNS, EVENTS, HABITS, USERS
-from sync_protocol.domain.events import Event
-from sync_protocol.domain.ids import hlc_tick, now_ms, uuid7
+from sync_protocol.domain.fields import HABIT_FIELD_TABLE
 from sync_protocol.domain.merge import Snapshot, StoredHabit, effects, needs, stamps_from_column
 
 E, H, C, U, DV = EVENTS, HABITS, CHECKINS, USERS, DEVICES
@@ -47,7 +54,7 @@ HABIT_STATE_COLUMNS = (H.c.id, H.c.created, H.c.deleted, H.c.stamps)
 CHECKIN_STAMP_COLUMNS = (C.c.habit_id, C.c.date, C.c.hlc, C.c.device_id, C.c.event_id)
 
 WHO = (
-    select(U.c.username, U.c.role, U.c.disabled, DV.c.revoked_at)
+    select(U.c.username, U.c.role, U.c.disabled, DV.c.revoked_at, U.c.store_id, U.c.head_seq)
     .join(DV, DV.c.user_id == U.c.id)
     .where(U.c.id == bindparam("user_id"), DV.c.id == bindparam("device_id"))
 )
@@ -56,7 +63,9 @@ WHO = (
 
 def caller_of(row: Sequence[Any] | None) -> Caller | None:
     """A row of :data:`WHO`."""
-    return None if row is None else Caller(row[0], row[1], bool(row[2]), row[3] is not None)
+    if row is None:
+        return None
+    return Caller(row[0], row[1], bool(row[2]), row[3] is not None, f"{row[4]}:{row[5]}")
 
 
 _LOCK_SQLITE = (
@@ -74,6 +83,18 @@ _BUMP_DEVICE = (
     .returning(DV.c.event_seq)
 )
 _MOVE_HEAD = update(U).where(U.c.id == bindparam("user_id")).values(head_seq=bindparam("head"), clock=bindparam("clk"))
+_DEVICE_SEQ = select(DV.c.event_seq).where(DV.c.id == bindparam("device_id"), DV.c.user_id == bindparam("user_id"))
+_SET_DEVICE_SEQ = update(DV).where(DV.c.id == bindparam("device_id")).values(event_seq=bindparam("seq"))
+HABIT_ROW_COLUMNS = (H.c.id, *(H.c[f.name] for f in HABIT_FIELD_TABLE))
+"""A habit's row as the services read it: its id and every field."""
+_ONE_HABIT = select(*HABIT_ROW_COLUMNS, *HABIT_STATE_COLUMNS[1:]).where(
+    H.c.user_id == bindparam("user_id"), H.c.id == bindparam("habit_id")
+)
+CHECKIN_ROW_COLUMNS = (C.c.date, C.c.value, C.c.skipped, C.c.cleared, C.c.hlc, C.c.device_id, C.c.event_id)
+"""A habit's stored check-in slot, as :data:`~habit_server.db.eventlog.one_habit.CheckinRow`."""
+_HABIT_CHECKINS = select(*CHECKIN_ROW_COLUMNS).where(
+    C.c.user_id == bindparam("user_id"), C.c.habit_id == bindparam("habit_id")
+)
 _KNOWN = select(*KNOWN_COLUMNS).where(
     E.c.user_id == bindparam("user_id"), E.c.event_id.in_(bindparam("ids", expanding=True))
 )
@@ -93,6 +114,17 @@ def snapshot_of(
             checkins={(hid, day): (int(hlc), dev, eid) for hid, day, hlc, dev, eid in checkins},
         ),
     )
+
+
+def habit_state_of(device_seq: int, found: Mapping[str, Any] | None, checkins: Sequence[CheckinRow]) -> HabitState:
+    """A :class:`HabitState` from a row of :data:`HABIT_ROW_COLUMNS` and :data:`HABIT_STATE_COLUMNS`
+    (by name, or None) and the habit's check-in rows."""
+    if found is None:
+        return HabitState(device_seq, None, None, checkins)
+    merge = StoredHabit(bool(found["created"]), bool(found["deleted"]), stamps_from_column(found["stamps"]))
+    live = merge.created and not merge.deleted
+    row = {c.name: found[c.name] for c in HABIT_ROW_COLUMNS} if live else None
+    return HabitState(device_seq, row, merge, checkins)
 
 
 class LogTx(Protocol):
@@ -138,6 +170,15 @@ class CoreTx:
             )
         return snapshot_of(known, habits, checkins)
 
+    async def habit_state(self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str) -> HabitState:
+        """The caller's device's last number, and the habit's row and check-in slots (see :mod:`.one_habit`)."""
+        ids = {"user_id": user_id, "device_id": device_id, "habit_id": habit_id}
+        seq = (await self.conn.execute(_DEVICE_SEQ, ids)).scalar()
+        found = (await self.conn.execute(_ONE_HABIT, ids)).mappings().first()
+        row = None if found is None else dict(found)
+        checkins = [cast(CheckinRow, tuple(r)) for r in await self.conn.execute(_HABIT_CHECKINS, ids)]
+        return habit_state_of(int(seq or 0), row, checkins)
+
     async def write(self, user_id: uuid.UUID, writes: Writes) -> None:
         p = writes.plan
         conn = self.conn
@@ -163,16 +204,6 @@ class CoreTx:
         if new_checkins:
             await conn.execute(insert(C), new_checkins)
         await conn.execute(_MOVE_HEAD, {"user_id": user_id, "head": writes.head, "clk": writes.clock})
-
-
-def _stamped(specs: list[EventSpec], device_id: str, last_seq: int, clock: int) -> list[Event]:
-    """The events of ``specs``, numbered up to the device's ``last_seq`` and stamped after ``clock``."""
-    now = now_ms()
-    events = []
-    for seq, (kind, payload) in enumerate(specs, start=last_seq - len(specs) + 1):
-        clock = hlc_tick(clock, now)
-        events.append(Event(uuid7(), device_id, seq, clock, kind, payload))
-    return events
 
 
 class CoreEventLog(EventLog):
@@ -203,17 +234,34 @@ class CoreEventLog(EventLog):
             standing = await CoreTx(conn).lock(user_id)
             if standing is None:
                 return None
-            specs = await build(conn)
+            specs = await build(conn, standing.head)
             if not specs:
                 return Recorded([], standing.head)
             row = (await conn.execute(_BUMP_DEVICE, {"device_id": device_id, "n": len(specs)})).first()
-            events = _stamped(specs, str(device_id), int(row[0]) if row else len(specs), standing.clock)
+            events = stamped(specs, str(device_id), int(row[0]) if row else len(specs), standing.clock)
             effs = effects(events)
             tx = await self.merge_tx(conn)
             snap = await tx.read(user_id, Keys((), needs(effs)))
             writes = Writes.after(standing, events, effs, snap.merge)
             await tx.write(user_id, writes)
         return Recorded(events, writes.head)
+
+    async def record_habit(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, build: HabitBuild
+    ) -> HabitRecorded | None:
+        async with self.engine.begin() as conn:
+            tx = CoreTx(conn)
+            standing = await tx.lock(user_id, device_id)
+            if standing is None:
+                return None
+            state = await tx.habit_state(user_id, device_id, habit_id)
+            p = plan_habit_write(standing, state, habit_id, str(device_id), build)
+            if p.writes is not None:
+                await conn.execute(_SET_DEVICE_SEQ, {"device_id": device_id, "seq": p.device_seq})
+                await tx.write(user_id, p.writes)
+        assert state.row is not None  # a build that made events found the habit
+        head = p.writes.head if p.writes is not None else standing.head
+        return HabitRecorded(p.events, head, state.row, days_after(state, habit_id, p.writes))
 
     async def status(self, user_id: uuid.UUID) -> LogStatus | None:
         async with self.engine.connect() as conn:

@@ -42,14 +42,26 @@ from habit_server.db.eventlog.base import (
     habit_values,
 )
 from habit_server.db.eventlog.core import (
+    CHECKIN_ROW_COLUMNS,
     CHECKIN_STAMP_COLUMNS,
+    HABIT_ROW_COLUMNS,
     HABIT_STATE_COLUMNS,
     KNOWN_COLUMNS,
     WHO,
     CoreEventLog,
     LogTx,
     caller_of,
+    habit_state_of,
     snapshot_of,
+)
+from habit_server.db.eventlog.one_habit import (
+    CheckinRow,
+    HabitBuild,
+    HabitPlan,
+    HabitRecorded,
+    HabitState,
+    days_after,
+    plan_habit_write,
 )
 from habit_server.db.models import CHECKINS, EVENTS, HABITS
 
@@ -196,16 +208,54 @@ _EVENT_ARRAYS = [c for c in EVENTS.columns if c.name not in ("user_id", "receive
 _CHECKIN_ARRAYS = [c for c in CHECKINS.columns if c.name != "user_id"]
 _CHECKIN_KEY = [c.name for c in CHECKINS.columns if c.primary_key]
 _FIRST_ARRAY = 5  # after $1 user, $2 new head, $3 clock, $4 the head read
-WRITE_IF_HEAD = " ".join(
+_EVENT_FIXED = {"user_id": "u.id", "received_at": "now()"}
+_CHECKIN_FIXED = {"user_id": "u.id"}
+_AFTER_ARRAYS = _FIRST_ARRAY + len(_EVENT_ARRAYS) + len(_CHECKIN_ARRAYS)
+
+
+def _write_if_head(bump_device: bool) -> str:
+    """The conditional write; with ``bump_device`` it also sets the caller's device's last
+    ``device_seq`` (``$n`` the device, ``$n+1`` the number, after the arrays)."""
+    device = (
+        [f"dv AS (UPDATE devices SET event_seq = ${_AFTER_ARRAYS + 1} FROM u WHERE devices.id = ${_AFTER_ARRAYS}),"]  # noqa: S608
+        if bump_device
+        else []
+    )
+    return " ".join(
+        [
+            "WITH u AS (UPDATE users SET head_seq = $2, clock = $3 WHERE id = $1 AND head_seq = $4 RETURNING id),",
+            *device,
+            f"ev AS ({_insert_unnest(EVENTS, _EVENT_ARRAYS, _FIRST_ARRAY, _EVENT_FIXED)}),",
+            f"ck AS ({_insert_unnest(CHECKINS, _CHECKIN_ARRAYS, _FIRST_ARRAY + len(_EVENT_ARRAYS), _CHECKIN_FIXED)}",
+            f"ON CONFLICT ({', '.join(_CHECKIN_KEY)}) DO UPDATE SET",
+            ", ".join(f"{c.name} = excluded.{c.name}" for c in CHECKINS.columns if not c.primary_key),
+            ") SELECT count(*) FROM u",
+        ]
+    )
+
+
+WRITE_IF_HEAD = _write_if_head(False)
+WRITE_IF_HEAD_DEVICE = _write_if_head(True)
+_HABIT_PEEK_COLUMNS = (*HABIT_ROW_COLUMNS, *HABIT_STATE_COLUMNS[1:])
+_HABIT_PEEK_NAMES = [c.name for c in _HABIT_PEEK_COLUMNS]
+HABIT_PEEK = " ".join(
     [
-        "WITH u AS (UPDATE users SET head_seq = $2, clock = $3 WHERE id = $1 AND head_seq = $4 RETURNING id),",
-        f"ev AS ({_insert_unnest(EVENTS, _EVENT_ARRAYS, _FIRST_ARRAY, {'user_id': 'u.id', 'received_at': 'now()'})}),",
-        f"ck AS ({_insert_unnest(CHECKINS, _CHECKIN_ARRAYS, _FIRST_ARRAY + len(_EVENT_ARRAYS), {'user_id': 'u.id'})}",
-        f"ON CONFLICT ({', '.join(_CHECKIN_KEY)}) DO UPDATE SET",
-        ", ".join(f"{c.name} = excluded.{c.name}" for c in CHECKINS.columns if not c.primary_key),
-        ") SELECT count(*) FROM u",
+        "SELECT",
+        _STANDING,
+        "d.event_seq,",
+        f"{_cols('h', _HABIT_PEEK_COLUMNS)},",
+        "k.*",
+        "FROM users u LEFT JOIN devices d ON d.id = $2 AND d.user_id = u.id",
+        "LEFT JOIN habits h ON h.user_id = u.id AND h.id = $3",
+        "CROSS JOIN LATERAL (SELECT",
+        ", ".join(f"array_agg(c.{c.name})" for c in CHECKIN_ROW_COLUMNS),
+        "FROM checkins c WHERE c.user_id = $1 AND c.habit_id = $3) k",
+        "WHERE u.id = $1",
     ]
 )
+"""A one-habit write's read: the standing, the device's last number, the habit's row, and its check-in
+slots as one array per column (all decoded by asyncpg itself, much faster than JSON)."""
+LOCK_USER = "SELECT head_seq FROM users WHERE id = $1 FOR UPDATE"
 INSERT_HABIT = (
     f"INSERT INTO habits ({', '.join(c.name for c in HABITS.columns)})"  # noqa: S608 - table columns
     f" VALUES ({', '.join(f'${n}' for n in range(1, len(HABITS.columns) + 1))})"
@@ -216,6 +266,9 @@ STATEMENTS = {
     "PEEK": PEEK,
     "WHO_SQL": WHO_SQL,
     "WRITE_IF_HEAD": WRITE_IF_HEAD,
+    "WRITE_IF_HEAD_DEVICE": WRITE_IF_HEAD_DEVICE,
+    "HABIT_PEEK": HABIT_PEEK,
+    "LOCK_USER": LOCK_USER,
     "INSERT_HABIT": INSERT_HABIT,
 }
 """Every fixed raw statement (the tests check their column lists against the tables)."""
@@ -254,20 +307,41 @@ async def peek(
     return standing, _snapshot(known, habits, checkins)
 
 
-async def write_if_head(raw: RawConnection, user_id: uuid.UUID, writes: Writes) -> bool:
-    """Insert the events, upsert the check-ins and move the head, if the head is still ``writes.base``.
+async def write_if_head(
+    raw: RawConnection, user_id: uuid.UUID, writes: Writes, device: tuple[uuid.UUID, int] | None = None
+) -> bool:
+    """Insert the events, upsert the check-ins and move the head, if the head is still ``writes.base``;
+    with ``device`` (id, last number), also set the device's last ``device_seq`` (REST writes).
 
     One statement, so all of it or none of it. Habit rows are not written here (see :class:`PgTx`)."""
     moved = await raw.fetchval(
-        WRITE_IF_HEAD,
+        WRITE_IF_HEAD if device is None else WRITE_IF_HEAD_DEVICE,
         user_id,
         writes.head,
         writes.clock,
         writes.base,
         *_arrays(event_rows(writes), _EVENT_ARRAYS),
         *_arrays([checkin_values(w) for w in writes.plan.checkins], _CHECKIN_ARRAYS),
+        *(device or ()),
     )
     return bool(moved)
+
+
+async def habit_peek(
+    raw: RawConnection, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str
+) -> tuple[Standing | None, HabitState]:
+    """:data:`HABIT_PEEK`: the standing, and what a one-habit write reads, in one snapshot."""
+    row = await raw.fetchrow(HABIT_PEEK, user_id, device_id, habit_id)
+    if row is None:
+        return None, HabitState(0, None, None, ())
+    values = tuple(row)
+    head, clock, disabled, device_known, revoked, device_seq = values[:6]
+    standing = Standing(int(head), int(clock), bool(disabled), bool(device_known), bool(revoked))
+    habit = values[6 : 6 + len(_HABIT_PEEK_COLUMNS)]
+    columns = values[6 + len(_HABIT_PEEK_COLUMNS) :]
+    found = None if habit[0] is None else dict(zip(_HABIT_PEEK_NAMES, habit, strict=True))
+    rows = [cast(CheckinRow, r) for r in zip(*columns, strict=True)] if columns[0] is not None else []
+    return standing, habit_state_of(int(device_seq or 0), found, rows)
 
 
 class PgTx:
@@ -293,7 +367,7 @@ class PgTx:
             return standing, await self.read(user_id, keys)
         return standing, _snapshot(known, habits, checkins)
 
-    async def write(self, user_id: uuid.UUID, writes: Writes) -> None:
+    async def write(self, user_id: uuid.UUID, writes: Writes, device: tuple[uuid.UUID, int] | None = None) -> None:
         p = writes.plan
         if p.purge:
             await self.raw.execute(
@@ -313,7 +387,7 @@ class PgTx:
                 h.habit_id,
                 *values.values(),
             )
-        if not await write_if_head(self.raw, user_id, writes):
+        if not await write_if_head(self.raw, user_id, writes, device):
             raise RuntimeError("the head moved under the user's row lock")
 
 
@@ -345,6 +419,39 @@ class PgEventLog(CoreEventLog):
                 if decision.writes is not None:
                     await tx.write(user_id, decision.writes)
                 return decision
+
+        return await on_raw(self.engine, work)
+
+    async def record_habit(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, build: HabitBuild
+    ) -> HabitRecorded | None:
+        """As a push: first without a lock (read, then write only if the head has not moved), and under
+        the lock when it moved meanwhile or the plan writes habit rows."""
+
+        def done(standing: Standing, state: HabitState, p: HabitPlan) -> HabitRecorded:
+            assert state.row is not None  # a build that made events found the habit
+            head = p.writes.head if p.writes is not None else standing.head
+            return HabitRecorded(p.events, head, state.row, days_after(state, habit_id, p.writes))
+
+        async def work(raw: RawConnection) -> HabitRecorded | None:
+            standing, state = await habit_peek(raw, user_id, device_id, habit_id)
+            if standing is None:
+                return None
+            p = plan_habit_write(standing, state, habit_id, str(device_id), build)
+            if p.writes is None:
+                return done(standing, state, p)
+            device = (device_id, p.device_seq)
+            if not p.writes.plan.writes_habits and await write_if_head(raw, user_id, p.writes, device):
+                return done(standing, state, p)
+            async with raw.transaction():
+                if await raw.fetchval(LOCK_USER, user_id) is None:
+                    return None
+                standing, state = await habit_peek(raw, user_id, device_id, habit_id)  # a snapshot after the lock
+                assert standing is not None
+                p = plan_habit_write(standing, state, habit_id, str(device_id), build)
+                if p.writes is not None:
+                    await PgTx(raw).write(user_id, p.writes, (device_id, p.device_seq))
+                return done(standing, state, p)
 
         return await on_raw(self.engine, work)
 

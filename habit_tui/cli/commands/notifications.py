@@ -34,7 +34,12 @@ def notifications(
         typer.Option("--reminders/--no-reminders", help="A daily email of the habits at risk, at --time."),
     ] = None,
     time: Annotated[str | None, typer.Option("--time", help="Local time of day, HH:MM.")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="An IANA time zone, e.g. Europe/Paris.")] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone", help="An IANA time zone, e.g. Europe/Paris (default: this machine's, until one is chosen)."
+        ),
+    ] = None,
     weekly: Annotated[
         bool | None, typer.Option("--weekly/--no-weekly", help="The weekly report by email, on --weekday.")
     ] = None,
@@ -51,12 +56,16 @@ def notifications(
         changes["weekday"] = _weekday(weekday)
     with session() as s:
         found = accounts.notifications(s, changes)
-        output(s.settings, as_json=json_, data=lambda: found, human=lambda _out: _show(found))
+        output(s.settings, as_json=json_, data=lambda: found.settings, human=lambda _out: _show(found))
 
 
-def _show(found: dict[str, Any]) -> None:
-    zone = found.get("timezone", "")
-    at = f"at {found.get('time', '')} ({zone})"
-    say(f"Reminders: {'on, ' + at if found.get('reminders') else 'off'}")
-    day = WEEKDAYS[int(found.get("weekday", 0)) % 7]
-    say(f"Weekly report: {'on, ' + day + ' ' + at if found.get('weekly_report') else 'off'}")
+def _show(found: accounts.Notifications) -> None:
+    zone = found.settings.get("timezone", "")
+    at = f"at {found.settings.get('time', '')} ({zone})"
+    say(f"Reminders: {'on, ' + at if found.settings.get('reminders') else 'off'}")
+    day = WEEKDAYS[int(found.settings.get("weekday", 0)) % 7]
+    say(f"Weekly report: {'on, ' + day + ' ' + at if found.settings.get('weekly_report') else 'off'}")
+    if found.zone == "machine":
+        say(f"Time zone: {zone}, this machine's (--timezone to choose another)")
+    elif found.zone == "unknown":
+        say(f"Time zone: {zone}; this machine's is unknown (--timezone to choose one, e.g. Europe/Paris)")

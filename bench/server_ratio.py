@@ -4,7 +4,9 @@ The floor (``bench/floor_app.py``: bare FastAPI, one asyncpg INSERT per request)
 ``habit-server`` run side by side with the same number of workers, on the same PostgreSQL (a
 fresh database) and with Redis, and the same load client (``server_push._load``) drives each phase
 with ``--clients`` keep-alive connections. The machine is shared and its speed drifts, so each of
-our phases is reported as a ratio to the mean of the floor phases just before and after it.
+our phases is reported as a ratio to the mean of the floor phases just before and after it, in
+requests per second and in CPU per request (the server's processes, the run's PostgreSQL backends
+and Redis, from /proc: it drifts far less than req/s when other work shares the machine).
 Ours: a sync push of one check-in, and the original product's ``POST /habits/{id}/complete``.
 Then the heavy read: ``GET /api/v1/habits?limit=200`` of 20 daily habits started 1970-01-01 with
 a check-in every other day (the response cache dropped by a write before each read).
@@ -21,11 +23,13 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
+from bench import cpu
 from bench.server_push import (
     Client,
     Mode,
@@ -55,17 +59,41 @@ def start_floor(libpq_url: str, port: int, workers: int) -> subprocess.Popen[byt
     return proc
 
 
+@dataclass(frozen=True)
+class Costs:
+    """Where a phase's CPU is counted: each server's processes, the run's database backends, Redis."""
+
+    ours: set[int]
+    floor: set[int]
+    database: str
+
+    def backends(self) -> set[int]:
+        return cpu.titled(f" {self.database} ")
+
+
+async def _phase(base: str, users: list[Client], seconds: float, mode: Mode, costs: Costs | None) -> dict[str, float]:
+    """One load phase; with ``costs``, also the CPU microseconds each request cost (server +
+    PostgreSQL + Redis), which drifts far less than req/s on a shared machine."""
+    if costs is None:
+        return await _load(base, users, seconds, mode=mode)
+    pids = (costs.floor if mode == "floor" else costs.ours) | costs.backends() | cpu.named("redis-server")
+    before = cpu.cpu_seconds(pids)
+    result = await _load(base, users, seconds, mode=mode)
+    result["cpu_us"] = (cpu.cpu_seconds(pids) - before) * 1e6 / max(result["requests"], 1)
+    return result
+
+
 async def _phases(
-    ours: str, floor: str, clients: int, seconds: float, rounds: int
+    ours: str, floor: str, clients: int, seconds: float, rounds: int, costs: Costs | None
 ) -> list[tuple[str, dict[str, float]]]:
     async with httpx.AsyncClient(base_url=ours, timeout=30) as http:
         users = [await _account(http) for _ in range(clients)]
     done: list[tuple[str, dict[str, float]]] = []
     order: list[Mode] = ["push", "rest"] * rounds
-    done.append(("floor", await _load(floor, users, seconds, mode="floor")))
+    done.append(("floor", await _phase(floor, users, seconds, "floor", costs)))
     for mode in order:
-        done.append((mode, await _load(ours, users, seconds, mode=mode)))
-        done.append(("floor", await _load(floor, users, seconds, mode="floor")))
+        done.append((mode, await _phase(ours, users, seconds, mode, costs)))
+        done.append(("floor", await _phase(floor, users, seconds, "floor", costs)))
     return done
 
 
@@ -119,15 +147,24 @@ def _table(args: argparse.Namespace, phases: list[tuple[str, dict[str, float]]])
     )
     print(f"{args.workers} workers each, PostgreSQL + Redis on loopback, {os.cpu_count()} CPUs ({cpu}),")
     print(f"{args.clients} clients, {args.seconds:.0f} s per phase, phases in this order:\n")
-    print("| phase | req/s | p50 ms | p99 ms | errors | ratio to floor (mean of neighbours) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| phase | req/s | p50 ms | p99 ms | errors | ratio to floor (mean of neighbours) | CPU µs/req | CPU ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for i, (mode, r) in enumerate(phases):
-        ratio = ""
+        ratio = cost_ratio = ""
         if mode != "floor":
             near = statistics.mean([phases[i - 1][1]["rps"], phases[i + 1][1]["rps"]])
             ratio = f"{r['rps'] / near:.2f}x"
+            if "cpu_us" in r:
+                floor_cost = statistics.mean([phases[i - 1][1]["cpu_us"], phases[i + 1][1]["cpu_us"]])
+                cost_ratio = f"{floor_cost / r['cpu_us']:.2f}x"
         label = {"floor": "floor", "push": "push 1 check-in", "rest": "REST complete"}[mode]
-        print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']:.0f} | {ratio} |")
+        cost = f"{r['cpu_us']:.0f}" if "cpu_us" in r else ""
+        print(
+            f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']:.0f} | {ratio}"
+            f" | {cost} | {cost_ratio} |"
+        )
+    if any("cpu_us" in r for _, r in phases):
+        print("\nCPU ratio: the floor's CPU per request (server, PostgreSQL backends, Redis) over ours.")
 
 
 def main() -> int:
@@ -150,7 +187,8 @@ def main() -> int:
         ]
         with running(servers):
             ours, floor = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{floor_port}"
-            phases = asyncio.run(_phases(ours, floor, args.clients, args.seconds, args.rounds))
+            costs = Costs(cpu.tree(servers[0].pid), cpu.tree(servers[1].pid), stores.name) if cpu.available() else None
+            phases = asyncio.run(_phases(ours, floor, args.clients, args.seconds, args.rounds, costs))
             _table(args, phases)
             heavy = asyncio.run(_heavy(ours, 20, args.heavy_reads)) if args.heavy_reads else []
 

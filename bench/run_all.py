@@ -11,7 +11,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["cli_bench.py", "tui_startup.py", "report_bench.py", "coach_bench.py", "server_push.py"]
+ORDER = [
+    "cli_bench.py",
+    "tui_startup.py",
+    "report_bench.py",
+    "coach_bench.py",
+    "server_push.py",
+    "server_ratio.py",
+    "worker_bench.py",
+    "report_post_bench.py",
+]
 
 
 def main() -> int:

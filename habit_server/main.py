@@ -173,7 +173,6 @@ def run_worker(settings: Settings) -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, worker.stop.set)
-            log.info("worker: delivering reports from SQS (%d at once)", settings.report_concurrency)
             await worker.run()
             log.info("worker: stopped (%d delivered, %d failed attempts)", worker.done, worker.failed)
         finally:

@@ -107,7 +107,15 @@ class Settings(BaseSettings):
     )
     report_attach_max_bytes: int = Field(default=5_000_000, ge=0, description="Larger PDFs are linked, not attached.")
     report_link_seconds: int = Field(default=7 * 86400, ge=60, le=7 * 86400, description="Presigned URLs' lifetime.")
-    report_concurrency: int = Field(default=4, ge=1, le=64, description="Reports rendered at once per process.")
+    report_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Jobs a worker holds per render process (in-process: renders at once)."
+    )
+    report_processes: int = Field(
+        default=0, ge=0, le=64, description="Render processes of `habit-server worker` (0: one per CPU)."
+    )
+    worker_grace_seconds: float = Field(
+        default=30.0, ge=0, le=3600, description="On SIGTERM, how long the jobs in hand may finish before release."
+    )
     public_url: str = Field(
         default="http://localhost:8000",
         description="The server's address as users reach it: the unsubscribe links in emails start with it.",

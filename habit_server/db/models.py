@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -165,7 +166,15 @@ class ReportRow(Base):
     """A PDF report asked for over the API: its state, and where the PDF is (S3, or ``pdf`` here)."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_user_id", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_reports_user_id", "user_id", "created_at"),
+        Index(
+            "ix_reports_unsent",
+            "created_at",
+            postgresql_where=text("job_sent_at IS NULL AND status = 'queued'"),
+            sqlite_where=text("job_sent_at IS NULL AND status = 'queued'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
@@ -179,6 +188,12 @@ class ReportRow(Base):
     delivery_key: Mapped[str] = mapped_column(String(120), unique=True, comment="one report per key (idempotency)")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, comment="when a worker claimed (or renewed) the email: its lease"
+    )
+    job_sent_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, comment="when SQS acknowledged the report's job (none: not yet)"
+    )
 
 
 class NotificationRow(Base):
@@ -196,7 +211,8 @@ class NotificationRow(Base):
 
 
 class SentRow(Base):
-    """One scheduled email per (user, kind, local date): the scheduler inserts it before sending."""
+    """One scheduled email per (user, kind, local date): the scheduler inserts it in a transaction it
+    commits once SES has accepted the email (see :mod:`habit_server.services.scheduler`)."""
 
     __tablename__ = "sent"
 

@@ -6,7 +6,9 @@ Nothing here reads the database: :mod:`habit_server.services.reports` does the j
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from habit_server.delivery.batching import Batches
 from habit_server.delivery.clients import DeliveryError, client, describe
 from habit_server.delivery.mail import Mailer
 from habit_server.delivery.queue import JobQueue
@@ -19,13 +21,17 @@ class Delivery:
     queue: JobQueue
     store: ReportStore
     mailer: Mailer
+    sender: Batches[dict[str, Any]]
+    """Sends the jobs the API server makes, those of concurrent requests together."""
 
     @classmethod
     def create(cls, settings: Settings) -> Delivery:
+        queue = JobQueue(client(settings, "sqs"), settings.sqs_queue_url, settings.sqs_dlq_url)
         return cls(
-            queue=JobQueue(client(settings, "sqs"), settings.sqs_queue_url, settings.sqs_dlq_url),
+            queue=queue,
             store=ReportStore(client(settings, "s3"), settings.s3_bucket),
-            mailer=Mailer(client(settings, "ses"), settings.ses_sender),
+            mailer=Mailer(client(settings, "sesv2"), settings.ses_sender),
+            sender=Batches(queue.send_batch),
         )
 
     def check(self) -> None:

@@ -9,7 +9,12 @@ from botocore.config import Config
 
 from habit_server.settings import Settings
 
-_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
+_CONFIG = Config(
+    connect_timeout=5,
+    read_timeout=30,
+    retries={"max_attempts": 3, "mode": "standard"},
+    max_pool_connections=50,  # calls run in threads (anyio's 40 at most): each keeps its connection
+)
 
 
 def client(settings: Settings, service: str) -> Any:

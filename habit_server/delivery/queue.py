@@ -1,4 +1,5 @@
-"""The report jobs' SQS queue. Every call blocks (boto3): callers run them in threads."""
+"""The report jobs' SQS queue. Every call blocks (boto3): callers run them in threads, the batch calls
+through :class:`habit_server.delivery.batching.Batches`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,12 @@ class JobQueue:
             self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
 
     def send(self, body: dict[str, Any]) -> None:
-        self.sqs.send_message(QueueUrl=self.url, MessageBody=json.dumps(body, separators=(",", ":")))
+        self.sqs.send_message(QueueUrl=self.url, MessageBody=_text(body))
+
+    def send_batch(self, bodies: list[dict[str, Any]]) -> list[str]:
+        """Send up to 10 jobs in one call; the error of each one SQS refused (``""``: sent)."""
+        entries = [{"Id": str(n), "MessageBody": _text(b)} for n, b in enumerate(bodies)]
+        return _errors(len(bodies), self.sqs.send_message_batch(QueueUrl=self.url, Entries=entries))
 
     def receive(self, count: int, wait_seconds: int) -> list[Message]:
         answer = self.sqs.receive_message(
@@ -56,6 +62,11 @@ class JobQueue:
     def delete(self, message: Message) -> None:
         self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message.receipt)
 
+    def delete_batch(self, messages: list[Message]) -> list[str]:
+        """Delete up to 10 messages in one call; the error of each one SQS refused (``""``: deleted)."""
+        entries = [{"Id": str(n), "ReceiptHandle": m.receipt} for n, m in enumerate(messages)]
+        return _errors(len(messages), self.sqs.delete_message_batch(QueueUrl=self.url, Entries=entries))
+
     def visibility_timeout(self) -> int:
         answer = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["VisibilityTimeout"])
         return int(answer["Attributes"]["VisibilityTimeout"])
@@ -75,3 +86,15 @@ class JobQueue:
             self.sqs.send_message(QueueUrl=self.dead_letter_url, MessageBody=message.raw)
         self.delete(message)
         return moved
+
+
+def _text(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+def _errors(count: int, answer: dict[str, Any]) -> list[str]:
+    """A batch call's answer as one error per entry (``""``: done)."""
+    errors = [""] * count
+    for failed in answer.get("Failed", []):
+        errors[int(failed["Id"])] = f"{failed.get('Code', 'error')}: {failed.get('Message', '')}"
+    return errors

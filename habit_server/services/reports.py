@@ -1,12 +1,16 @@
 """PDF reports over the API, and the delivery worker's job.
 
-With delivery settings (``SQS_QUEUE_URL``...), ``POST /reports`` stores a ``queued`` row and sends
-a job to SQS; ``habit-server worker`` renders it, puts it in S3 and emails it (:func:`process_job`).
+With delivery settings (``SQS_QUEUE_URL``...), ``POST /reports`` stores a ``queued`` row, answers,
+and sends the row's job to SQS right after (a job that never got there is sent by the workers'
+sweep); ``habit-server worker`` renders it, puts it in S3 and emails it (:func:`process_job`).
 Without them, the same row is rendered in this process, in a thread, and the PDF stays in the
-database. Either way the numbers and the PDF come from :mod:`sync_protocol.report`.
+database. Either way the numbers and the PDF come from :mod:`sync_protocol.report` (the worker
+renders in a pool of processes: :mod:`habit_server.delivery.rendering`).
 
-The email is sent at most once per report: a worker claims it (``ready`` -> ``sending``) in one
-conditional UPDATE before calling SES, so a redelivered or concurrent job finds it taken.
+A worker claims a report's email (``ready`` -> ``sending``) in one conditional UPDATE before calling
+SES, so a redelivered or concurrent job finds it taken; the claim has a lease, so the report of a
+worker that died holding it is sent by the next delivery (:class:`_Claim` says what is left of
+"at most once").
 """
 
 from __future__ import annotations
@@ -14,19 +18,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Coroutine
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import desc, insert, select, update
+from sqlalchemy import CursorResult, Executable, desc, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
 
 from habit_server.db.models import CHECKINS, HABITS, REPORTS, USERS
 from habit_server.delivery import Delivery
 from habit_server.delivery.mail import ReportMail
+from habit_server.delivery.rendering import (
+    CHECKIN_COLUMNS,
+    HABIT_COLUMNS,
+    RenderedReport,
+    RenderPool,
+    ReportInput,
+    StoredCheckins,
+    domain_data,
+    pool_size,
+    render,
+)
 from habit_server.delivery.storage import report_key
 from habit_server.delivery.worker import Worker
 from habit_server.runtime import Runtime
@@ -35,9 +52,7 @@ from habit_server.services.notifications import unsubscribe_link
 from habit_server.services.principal import Principal
 from habit_server.services.users import aware
 from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.fields import HABIT_FIELD_TABLE, habit_from_row
 from sync_protocol.domain.habit import Habit
-from sync_protocol.report.data import Report, build_report
 from sync_protocol.report.period import PeriodKind, ReportPeriod
 from sync_protocol.wire.errors import ErrorCode
 from sync_protocol.wire.reports import ReportOut, ReportRequest
@@ -82,6 +97,13 @@ def _out(row: Any, url: str | None = None) -> ReportOut:
     )
 
 
+async def _alone(rt: Runtime, statement: Executable) -> CursorResult[Any]:
+    """Run one writing statement on its own (autocommit: no BEGIN and COMMIT round trips)."""
+    async with rt.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return await conn.execute(statement)
+
+
 def _id(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
@@ -105,7 +127,11 @@ async def request_report(
 async def enqueue_report(
     rt: Runtime, user_id: uuid.UUID, period: PeriodKind, day: date, *, key: str | None = None
 ) -> ReportOut:
-    """The report of ``user_id``'s ``period`` holding ``day``, queued once per ``key`` (the scheduler's too)."""
+    """The report of ``user_id``'s ``period`` holding ``day``, queued once per ``key`` (the scheduler's too).
+
+    With delivery, the stored ``queued`` row is the promise: its SQS job is sent after the answer
+    (:func:`_send_job`, batched with the other requests' jobs), and a job SQS never acknowledged (this
+    process died, or SQS was down) is sent by the workers' sweep (:func:`send_stranded_jobs`)."""
     start = ReportPeriod.containing(period, day).start
     delivery_key = f"{user_id}:{key}" if key else str(uuid.uuid4())
     report_id = uuid.uuid4()
@@ -121,8 +147,7 @@ async def enqueue_report(
         "created_at": _now(),
     }
     try:
-        async with rt.engine.begin() as conn:
-            await conn.execute(insert(R).values(**row))
+        await _alone(rt, insert(R).values(**row))
     except IntegrityError:
         async with rt.engine.connect() as conn:
             found = (await conn.execute(select(*_OUT).where(R.c.delivery_key == delivery_key))).first()
@@ -130,18 +155,42 @@ async def enqueue_report(
             raise
         return _out(found)
     if rt.delivery is not None:
-        try:
-            await anyio.to_thread.run_sync(rt.delivery.queue.send, {"report_id": str(report_id)})
-        except Exception as exc:
-            log.warning("could not queue a report job: %s", type(exc).__name__)
-            await _finish(rt, report_id, status="failed", error="could not queue the job")
-            raise DeliveryUnavailable() from None
+        _in_background(_send_job(rt, rt.delivery, report_id))
     else:
-        task = asyncio.create_task(_render_in_process(rt, report_id))
-        _inflight.add(task)
-        task.add_done_callback(_inflight.discard)
+        _in_background(_render_in_process(rt, report_id))
+    return _out(SimpleNamespace(**row, finished_at=None, s3_key=None))
+
+
+def _in_background(step: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.create_task(step)
+    _inflight.add(task)
+    task.add_done_callback(_inflight.discard)
+
+
+async def _send_job(rt: Runtime, delivery: Delivery, report_id: uuid.UUID) -> None:
+    """Send a report's SQS job, then record that SQS has it (``job_sent_at``); a failure is left to the sweep."""
+    try:
+        await delivery.sender.put({"report_id": str(report_id)})
+        await _alone(rt, update(R).where(R.c.id == report_id).values(job_sent_at=_now()))
+    except Exception as exc:
+        log.warning("report %s: its job is not queued yet (%s); the workers' sweep will", report_id, exc)
+
+
+STRANDED_AFTER = timedelta(minutes=1)
+"""A ``queued`` report whose job SQS has not acknowledged after this long is sent by the sweep."""
+
+
+async def send_stranded_jobs(rt: Runtime, delivery: Delivery, limit: int = 1000) -> int:
+    """Send the jobs of the reports ``queued`` for more than :data:`STRANDED_AFTER` whose job SQS never
+    acknowledged; how many. Every worker sweeps (at start, then every minute): two sweeps at once may
+    send a job twice, which is harmless (:func:`process_job` is idempotent)."""
+    unsent = (R.c.status == "queued", R.c.job_sent_at.is_(None), R.c.created_at < _now() - STRANDED_AFTER)
     async with rt.engine.connect() as conn:
-        return _out((await conn.execute(select(*_OUT).where(R.c.id == report_id))).one())
+        ids = [r.id for r in await conn.execute(select(R.c.id).where(*unsent).limit(limit))]
+    if ids:
+        log.info("sending the jobs of %d reports queued earlier", len(ids))
+        await asyncio.gather(*(_send_job(rt, delivery, report_id) for report_id in ids))
+    return len(ids)
 
 
 async def list_reports(rt: Runtime, who: Principal, limit: int) -> list[ReportOut]:
@@ -179,63 +228,64 @@ async def get_report(rt: Runtime, who: Principal, report_id: str, *, link: bool)
 # ---- rendering --------------------------------------------------------------------------------------
 
 
-async def _user_data(conn: AsyncConnection, user_id: uuid.UUID) -> tuple[list[Habit], dict[str, list[CheckIn]]]:
-    """The user's live, unarchived habits and their check-ins (what ``habit report`` reads locally)."""
-    columns = [HABITS.c.id, *(HABITS.c[f.name] for f in HABIT_FIELD_TABLE)]
+async def _user_rows(
+    conn: AsyncConnection, user_id: uuid.UUID
+) -> tuple[list[tuple[Any, ...]], dict[str, StoredCheckins]]:
+    """The user's live, unarchived habits (rows by ``HABIT_COLUMNS``) and their check-ins, as stored
+    (what ``habit report`` reads locally)."""
     where = (
         HABITS.c.user_id == user_id,
         HABITS.c.created.is_(True),
         HABITS.c.deleted.is_(False),
         HABITS.c.archived.is_(False),
     )
-    today = date.today()
-    habits = [
-        habit_from_row(r["id"], cast(Mapping[str, Any], r), today)
-        for r in (await conn.execute(select(*columns).where(*where))).mappings()
-    ]
-    checkins: dict[str, list[CheckIn]] = {h.id: [] for h in habits}
-    rows = await conn.execute(
-        select(CHECKINS.c.habit_id, CHECKINS.c.date, CHECKINS.c.value, CHECKINS.c.skipped, CHECKINS.c.note).where(
-            CHECKINS.c.user_id == user_id, CHECKINS.c.cleared.is_(False)
-        )
-    )
-    for hid, day, value, skipped, note in rows:
-        if hid in checkins:
-            checkins[hid].append(CheckIn(date.fromisoformat(day), value, bool(skipped), note))
-    return habits, checkins
+    habits = [tuple(r) for r in await conn.execute(select(*(HABITS.c[n] for n in HABIT_COLUMNS)).where(*where))]
+    live = (CHECKINS.c.user_id == user_id, CHECKINS.c.cleared.is_(False))
+    columns = [CHECKINS.c[n] for n in CHECKIN_COLUMNS]
+    if conn.dialect.name == "postgresql":  # a row per habit with its check-ins as arrays: far less to decode
+        arrays = (func.array_agg(c, type_=NullType()) for c in columns)  # as asyncpg gives them: lists
+        query = select(CHECKINS.c.habit_id, *arrays).where(*live)
+        rows = await conn.execute(query.group_by(CHECKINS.c.habit_id))
+        return habits, {r[0]: cast(StoredCheckins, tuple(r[1:])) for r in rows}
+    stored: dict[str, tuple[list[Any], ...]] = {}
+    for habit_id, *values in await conn.execute(select(CHECKINS.c.habit_id, *columns).where(*live)):
+        for column, value in zip(stored.setdefault(habit_id, ([], [], [], [])), values, strict=True):
+            column.append(value)
+    return habits, cast(dict[str, StoredCheckins], stored)
 
 
-def _render(
-    habits: Sequence[Habit], checkins: dict[str, list[CheckIn]], period: PeriodKind, start: date
-) -> tuple[Report, bytes]:
-    from sync_protocol.report.pdf import render_pdf
-
-    # The server's date may be a day behind the user's (whose today may start the period).
-    report = build_report(habits, checkins, period, start, today=max(date.today(), start))
-    return report, render_pdf(report)
+async def _user_data(conn: AsyncConnection, user_id: uuid.UUID) -> tuple[list[Habit], dict[str, list[CheckIn]]]:
+    """The user's live, unarchived habits and their check-ins, as the domain holds them."""
+    habits, checkins = await _user_rows(conn, user_id)
+    return domain_data(habits, checkins, date.today())
 
 
-async def _build(rt: Runtime, user_id: uuid.UUID, period: PeriodKind, start: date) -> tuple[Report, bytes]:
-    """Read the user's data, then build and render off the event loop (a bounded number at once)."""
+async def _build(
+    rt: Runtime, user_id: uuid.UUID, period: PeriodKind, start: date, pool: RenderPool | None = None
+) -> RenderedReport:
+    """Read the user's rows, then build and render off the event loop: in ``pool`` (the worker), else
+    in a thread, ``REPORT_CONCURRENCY`` at once (see :mod:`habit_server.delivery.rendering`)."""
     async with rt.engine.connect() as conn:
-        habits, checkins = await _user_data(conn, user_id)
+        habits, checkins = await _user_rows(conn, user_id)
+    job = ReportInput(habits, checkins, period, start)
+    if pool is not None:
+        return await pool.render(job)
     slots = _render_slots.setdefault(
         rt.settings.report_concurrency, anyio.CapacityLimiter(rt.settings.report_concurrency)
     )
-    return await anyio.to_thread.run_sync(_render, habits, checkins, period, start, limiter=slots)
+    return await anyio.to_thread.run_sync(render, job, limiter=slots)
 
 
 async def _finish(rt: Runtime, report_id: uuid.UUID, **values: Any) -> None:
-    async with rt.engine.begin() as conn:
-        await conn.execute(update(R).where(R.c.id == report_id).values(finished_at=_now(), **values))
+    await _alone(rt, update(R).where(R.c.id == report_id).values(finished_at=_now(), **values))
 
 
 async def _render_in_process(rt: Runtime, report_id: uuid.UUID) -> None:
     try:
         async with rt.engine.connect() as conn:
             row = (await conn.execute(select(R.c.user_id, R.c.period, R.c.start).where(R.c.id == report_id))).one()
-        _, pdf = await _build(rt, row.user_id, row.period, date.fromisoformat(row.start))
-        await _finish(rt, report_id, status="ready", pdf=pdf, size=len(pdf))
+        made = await _build(rt, row.user_id, row.period, date.fromisoformat(row.start))
+        await _finish(rt, report_id, status="ready", pdf=made.pdf, size=len(made.pdf))
     except Exception as exc:
         log.warning("report %s failed: %s", report_id, type(exc).__name__)
         try:
@@ -245,7 +295,7 @@ async def _render_in_process(rt: Runtime, report_id: uuid.UUID) -> None:
 
 
 async def wait_in_process() -> None:
-    """Wait for the in-process renders under way (tests, shut-down)."""
+    """Wait for what requests left running in this process: renders, jobs being sent (tests, shut-down)."""
     while _inflight:
         await asyncio.gather(*list(_inflight), return_exceptions=True)
 
@@ -253,13 +303,13 @@ async def wait_in_process() -> None:
 # ---- the worker's job ---------------------------------------------------------------------------
 
 
-def _summary_text(report: Report, username: str) -> str:
-    s = report.summary
+def _summary_text(made: RenderedReport, username: str) -> str:
+    s = made.summary
     rate = "no habit was due" if s.completion_rate is None else f"{round(100 * s.completion_rate)}% of what was due"
     lines = [
         f"Hello {username},",
         "",
-        f"{report.period.title}: you did {rate} ({s.checkins_done} of {s.due} check-ins).",
+        f"{made.title}: you did {rate} ({s.checkins_done} of {s.due} check-ins).",
         f"Habits completed: {s.habits_completed} of {s.habits_total}.",
     ]
     if s.top_streak is not None:
@@ -267,12 +317,71 @@ def _summary_text(report: Report, username: str) -> str:
     return "\n".join(lines)
 
 
-async def process_job(rt: Runtime, delivery: Delivery, body: dict[str, Any]) -> None:
-    """Render, store in S3 and email one report; safe to run again for the same report (redelivery)."""
+def _stale(claimed_at: datetime | None, lease: float) -> bool:
+    """Whether a ``sending`` claim is older than the lease (its worker died). A claim without a time
+    was made before claims had one: it is never retaken."""
+    return claimed_at is not None and aware(claimed_at) < _now() - timedelta(seconds=lease)
+
+
+class _Claim:
+    """The right to email one report: ``ready`` (or a stale ``sending``) -> ``sending``, with a lease.
+
+    A redelivered job may retake a ``sending`` claim whose ``claimed_at`` is older than the lease
+    (the queue's visibility timeout): that worker died. While SES is being called, the holder renews
+    ``claimed_at`` every third of the lease, so a slow but live call is never retaken.
+
+    What is left of "at most once": a worker that dies (or loses the database) after SES accepted
+    the email and before ``sent`` is committed. Its claim goes stale and a redelivery emails the
+    report again: that window is at least once, and it is as short as one UPDATE. A worker killed
+    before SES answered sends nothing, and the redelivery sends the one email.
+    """
+
+    def __init__(self, rt: Runtime, report_id: uuid.UUID, lease: float) -> None:
+        self.rt = rt
+        self.report_id = report_id
+        self.lease = lease
+        self.at: datetime | None = None
+
+    async def take(self, **values: Any) -> bool:
+        """Claim the email (a ``queued`` report whose PDF was just stored too), writing ``values`` with it."""
+        now = _now()
+        free = R.c.status.in_(("queued", "ready")) | (
+            (R.c.status == "sending") & (R.c.claimed_at < now - timedelta(seconds=self.lease))
+        )
+        claim = update(R).where(R.c.id == self.report_id, free).values(status="sending", claimed_at=now, **values)
+        done = await _alone(self.rt, claim)
+        self.at = now if done.rowcount == 1 else None
+        return self.at is not None
+
+    def _mine(self) -> Any:
+        return (R.c.id == self.report_id) & (R.c.status == "sending") & (R.c.claimed_at == self.at)
+
+    async def keep(self) -> None:
+        """Renew the claim until cancelled (run beside the SES call)."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            now = _now()
+            done = await _alone(self.rt, update(R).where(self._mine()).values(claimed_at=now))
+            if done.rowcount != 1:
+                log.warning("report %s: its email claim was taken by another worker", self.report_id)
+                return
+            self.at = now
+
+    async def release(self) -> None:
+        """SES refused: the report is ``ready`` again, for the next delivery."""
+        await _alone(self.rt, update(R).where(self._mine()).values(status="ready", claimed_at=None))
+
+
+async def process_job(
+    rt: Runtime, delivery: Delivery, body: dict[str, Any], *, lease: float, pool: RenderPool | None = None
+) -> None:
+    """Render, store in S3 and email one report; safe to run again for the same report (redelivery).
+    ``lease``: how old a ``sending`` claim must be before this job may take it over (see :class:`_Claim`)."""
     rid = body.get("report_id")
     report_id = _id(rid) if isinstance(rid, str) else None
     query = (
-        select(R.c.id, R.c.user_id, R.c.period, R.c.start, R.c.status, R.c.s3_key, USERS.c.email, USERS.c.username)
+        select(R.c.id, R.c.user_id, R.c.period, R.c.start, R.c.status, R.c.s3_key, R.c.claimed_at)
+        .add_columns(USERS.c.email, USERS.c.username)
         .join(USERS, USERS.c.id == R.c.user_id)
         .where(R.c.id == report_id)
     )
@@ -282,46 +391,58 @@ async def process_job(rt: Runtime, delivery: Delivery, body: dict[str, Any]) -> 
         raise JobFailed("no such report (its account may be gone)")
     if row.status in (*DONE, "failed"):
         return  # already delivered (a redelivery) or given up
-    if row.status == "sending":
+    if row.status == "sending" and not _stale(row.claimed_at, lease):
         raise JobFailed("another worker is sending this report")
     start = date.fromisoformat(row.start)
     key = row.s3_key or report_key(str(row.user_id), row.period, start)
-    report, pdf = await _build(rt, row.user_id, row.period, start)
+    made = await _build(rt, row.user_id, row.period, start, pool)
+    stored: dict[str, Any] = {}
     if row.status == "queued":
-        await anyio.to_thread.run_sync(delivery.store.put, key, pdf)
-        async with rt.engine.begin() as conn:
-            await conn.execute(
-                update(R)
-                .where(R.c.id == report_id, R.c.status == "queued")
-                .values(status="ready", s3_key=key, size=len(pdf))
-            )
+        await anyio.to_thread.run_sync(delivery.store.put, key, made.pdf)
+        stored = {"s3_key": key, "size": len(made.pdf)}  # written with the claim (or no_email): one UPDATE
     if not row.email:
-        await _finish(rt, report_id, status="no_email", error="the account has no email address")
+        await _finish(rt, report_id, status="no_email", error="the account has no email address", **stored)
         return
-    async with rt.engine.begin() as conn:
-        claimed = await conn.execute(
-            update(R).where(R.c.id == report_id, R.c.status == "ready").values(status="sending")
-        )
-    if claimed.rowcount != 1:
+    claim = _Claim(rt, report_id, lease)
+    if not await claim.take(**stored):
         return  # another delivery of this job took it
-    attach = len(pdf) <= rt.settings.report_attach_max_bytes
+    attach = len(made.pdf) <= rt.settings.report_attach_max_bytes
     link = "" if attach else await anyio.to_thread.run_sync(delivery.store.link, key, rt.settings.report_link_seconds)
     mail = ReportMail(
         to=row.email,
-        subject=f"Your habit report: {report.period.title}",
-        summary=_summary_text(report, row.username),
+        subject=f"Your habit report: {made.title}",
+        summary=_summary_text(made, row.username),
         filename=f"habit-report-{row.period}-{start.isoformat()}.pdf",
-        pdf=pdf if attach else None,
+        pdf=made.pdf if attach else None,
         link=link,
         unsubscribe=unsubscribe_link(rt, row.user_id, "weekly_report"),
     )
+    await _to_the_end(_send(rt, delivery, claim, mail))
+
+
+async def _send(rt: Runtime, delivery: Delivery, claim: _Claim, mail: ReportMail) -> None:
+    keeping = asyncio.create_task(claim.keep())
     try:
         await anyio.to_thread.run_sync(delivery.mailer.send, mail)
     except Exception:
-        async with rt.engine.begin() as conn:
-            await conn.execute(update(R).where(R.c.id == report_id, R.c.status == "sending").values(status="ready"))
+        keeping.cancel()
+        await claim.release()
         raise
-    await _finish(rt, report_id, status="sent", error="")
+    finally:
+        keeping.cancel()
+    await _finish(rt, claim.report_id, status="sent", error="")
+
+
+async def _to_the_end(step: Coroutine[Any, Any, None]) -> None:
+    """Run ``step`` to its end even if this job is cancelled meanwhile (a stop after the grace): a
+    claimed email is sent and marked ``sent``, never left half done; then the cancellation goes on."""
+    task = asyncio.ensure_future(step)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.done():
+            await task
+        raise
 
 
 async def bury_job(rt: Runtime, body: dict[str, Any]) -> None:
@@ -333,29 +454,40 @@ async def bury_job(rt: Runtime, body: dict[str, Any]) -> None:
         report_id = None
     if report_id is None:
         return
-    async with rt.engine.begin() as conn:
-        await conn.execute(
-            update(R)
-            .where(R.c.id == report_id, R.c.status.not_in(DONE))
-            .values(status="failed", error="delivery failed repeatedly", finished_at=_now())
-        )
+    await _alone(
+        rt,
+        update(R)
+        .where(R.c.id == report_id, R.c.status.not_in(DONE))
+        .values(status="failed", error="delivery failed repeatedly", finished_at=_now()),
+    )
 
 
 def job_worker(rt: Runtime, delivery: Delivery, *, wait_seconds: int | None = None) -> Worker:
-    """The SQS worker of ``habit-server worker``, doing :func:`process_job` with the settings' bounds."""
+    """The SQS worker of ``habit-server worker``: :func:`process_job`, rendering in a pool of
+    ``REPORT_PROCESSES`` processes (started by :meth:`Worker.run`), holding ``REPORT_CONCURRENCY`` jobs
+    per process (so that while some render, others read, store and send); the email claim's lease
+    is the queue's visibility timeout."""
     settings = rt.settings
+    pool = RenderPool(pool_size(settings.report_processes))
 
     async def handle(body: dict[str, Any]) -> None:
-        await process_job(rt, delivery, body)
+        await process_job(rt, delivery, body, lease=max(worker.visibility, 1), pool=pool)
 
     async def on_dead(body: dict[str, Any]) -> None:
         await bury_job(rt, body)
 
-    return Worker(
+    async def sweep() -> None:
+        await send_stranded_jobs(rt, delivery)
+
+    worker = Worker(
         queue=delivery.queue,
         handle=handle,
         on_dead=on_dead,
-        concurrency=settings.report_concurrency,
+        sweep=sweep,
+        pool=pool,
+        concurrency=settings.report_concurrency * pool.size,
         max_receives=settings.sqs_max_receives,
         wait_seconds=settings.sqs_wait_seconds if wait_seconds is None else wait_seconds,
+        grace=settings.worker_grace_seconds,
     )
+    return worker

@@ -5,12 +5,19 @@ Every minute (``SCHEDULER_INTERVAL_SECONDS``) one tick looks at the users who op
 
 - the **reminder** lists the habits due and at risk today (:func:`sync_protocol.coach.facts.at_risk_facts`,
   as ``GET /habits/at-risk`` does), with the streak that will break, and goes out through SES
-  (:class:`habit_server.delivery.mail.Mailer`, the reports' path). Its ``sent`` row is inserted (and
-  committed) *before* SES is called: the table's key (user, kind, local date) lets one insert win,
-  so a user never gets two reminders on one day, whatever the number of schedulers. A send that
-  fails is recorded ``failed`` and not retried that day (at most once, never twice).
+  (:class:`habit_server.delivery.mail.Mailer`, the reports' path). Its ``sent`` row is inserted in a
+  transaction that is committed only once SES has answered: the table's key (user, kind, local date)
+  lets one insert win (a second scheduler's insert waits for the first one's transaction, then
+  fails), so a user never gets two reminders on one day, whatever the number of schedulers. A
+  scheduler killed before SES answered leaves nothing behind (the database rolls its transaction
+  back), and the next tick sends the reminder. What is left: killed after SES accepted the email and
+  before the commit, the reminder is sent again by the next tick (at least once, for the time of one
+  COMMIT). A send SES refuses is recorded ``failed`` and not retried that day. On SQLite the write
+  lock is held for the SES call.
 - the **weekly report** goes out on the chosen weekday: :func:`enqueue_report` with the key
-  ``weekly:{user}:{date}`` (idempotent: one report and one SQS job per key), then its ``sent`` row.
+  ``weekly:{user}:{date}`` (idempotent: one report per key), then its ``sent`` row. A scheduler killed
+  in between leaves no ``sent`` row, so the next tick does it again; a report stored whose job was
+  never sent is sent by the workers' sweep (:func:`habit_server.services.reports.send_stranded_jobs`).
 
 With several replicas, a tick runs only where it holds a PostgreSQL advisory lock (a transaction-level
 ``pg_try_advisory_xact_lock``: released by the database even if this process dies); the others skip
@@ -101,27 +108,24 @@ async def _work(rt: Runtime, delivery: Delivery, now: datetime) -> Tick:
     return done
 
 
+def _key(user_id: uuid.UUID, kind: str, day: date) -> dict[str, Any]:
+    return {"user_id": user_id, "kind": kind, "local_date": day.isoformat()}
+
+
 async def _already(rt: Runtime, user_id: uuid.UUID, kind: str, day: date) -> bool:
-    where = (SENT.c.user_id == user_id, SENT.c.kind == kind, SENT.c.local_date == day.isoformat())
+    where = (SENT.c[k] == v for k, v in _key(user_id, kind, day).items())
     async with rt.engine.connect() as conn:
         return (await conn.execute(select(SENT.c.status).where(*where))).first() is not None
 
 
-async def _claim(rt: Runtime, user_id: uuid.UUID, kind: str, day: date, status: str) -> bool:
+async def _record(rt: Runtime, user_id: uuid.UUID, kind: str, day: date, status: str) -> bool:
     """Insert the day's ``sent`` row; False when it is there already (another tick or scheduler)."""
-    row = {"user_id": user_id, "kind": kind, "local_date": day.isoformat(), "status": status, "created_at": utcnow()}
     try:
         async with rt.engine.begin() as conn:
-            await conn.execute(insert(SENT).values(**row))
+            await conn.execute(insert(SENT).values(**_key(user_id, kind, day), status=status, created_at=utcnow()))
     except IntegrityError:
         return False
     return True
-
-
-async def _mark(rt: Runtime, user_id: uuid.UUID, kind: str, day: date, status: str) -> None:
-    where = (SENT.c.user_id == user_id, SENT.c.kind == kind, SENT.c.local_date == day.isoformat())
-    async with rt.engine.begin() as conn:
-        await conn.execute(update(SENT).where(*where).values(status=status))
 
 
 async def _remind(rt: Runtime, delivery: Delivery, row: Any, day: date) -> int:
@@ -130,8 +134,8 @@ async def _remind(rt: Runtime, delivery: Delivery, row: Any, day: date) -> int:
     async with rt.engine.connect() as conn:
         habits, checkins = await _user_data(conn, row.user_id)
     facts = await anyio.to_thread.run_sync(lambda: at_risk_facts(habits, checkins, day))
-    status = "sending" if facts and row.email else ("nothing_due" if not facts else "no_email")
-    if not await _claim(rt, row.user_id, "reminder", day, status) or status != "sending":
+    if not facts or not row.email:
+        await _record(rt, row.user_id, "reminder", day, "nothing_due" if not facts else "no_email")
         return 0
     mail = TextMail(
         to=row.email,
@@ -139,13 +143,19 @@ async def _remind(rt: Runtime, delivery: Delivery, row: Any, day: date) -> int:
         text=reminder_text(row.username, day, facts),
         unsubscribe=unsubscribe_link(rt, row.user_id, "reminders"),
     )
+    key = _key(row.user_id, "reminder", day)
     try:
-        await anyio.to_thread.run_sync(delivery.mailer.send, mail)
-    except Exception as exc:
-        log.warning("scheduler: the reminder of user %s failed: %s", row.user_id, type(exc).__name__)
-        await _mark(rt, row.user_id, "reminder", day, "failed")
-        return 0
-    await _mark(rt, row.user_id, "reminder", day, "sent")
+        async with rt.engine.begin() as conn:  # committed once SES has answered (see the module's notes)
+            await conn.execute(insert(SENT).values(**key, status="sent", created_at=utcnow()))
+            try:
+                await anyio.to_thread.run_sync(delivery.mailer.send, mail)
+            except Exception as exc:
+                log.warning("scheduler: the reminder of user %s failed: %s", row.user_id, type(exc).__name__)
+                where = (SENT.c[k] == v for k, v in key.items())
+                await conn.execute(update(SENT).where(*where).values(status="failed"))
+                return 0
+    except IntegrityError:
+        return 0  # another scheduler (or an earlier tick) has it
     return 1
 
 
@@ -173,8 +183,9 @@ async def _weekly(rt: Runtime, user_id: uuid.UUID, day: date) -> int:
     if await _already(rt, user_id, "weekly", day):
         return 0
     # The week holding yesterday: on Monday the whole past week, later in the week the days so far.
-    await enqueue_report(rt, user_id, "week", day - timedelta(days=1), key=f"weekly:{user_id}:{day.isoformat()}")
-    return 1 if await _claim(rt, user_id, "weekly", day, "queued") else 0
+    key = f"weekly:{user_id}:{day.isoformat()}"
+    await enqueue_report(rt, user_id, "week", day - timedelta(days=1), key=key)
+    return 1 if await _record(rt, user_id, "weekly", day, "queued") else 0
 
 
 async def run(rt: Runtime, stop: asyncio.Event) -> None:

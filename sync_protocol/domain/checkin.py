@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sync_protocol.domain.errors import DomainError
 from sync_protocol.domain.habit import Habit, HabitKind, TargetType
@@ -15,9 +15,11 @@ NOTE = TextRule("a note", 1000, multiline=True)
 MAX_VALUE = 1e9
 
 
-@dataclass(frozen=True, slots=True)
-class CheckIn:
-    """One slot per (habit, date): a value, or a skip, with an optional note."""
+class CheckIn(NamedTuple):
+    """One slot per (habit, date): a value, or a skip, with an optional note.
+
+    A named tuple rather than a frozen dataclass: a report reads a year of check-ins per habit,
+    and a tuple is made in less than half the time."""
 
     date: date
     value: float | None = None

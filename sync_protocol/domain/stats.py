@@ -92,6 +92,8 @@ class PeriodResult(NamedTuple):
     completions: int
     required: int
     """The period's target less its skipped days."""
+    streak_before: int = 0
+    """The streak this period extends, or ends when it is missed: the satisfied periods in a row before it."""
 
 
 STATS_VERSION = 4
@@ -183,14 +185,16 @@ def analyze(
     risk_days: int | None = None,
     series: list[tuple[date, float]] | None = None,
     periods_out: list[PeriodResult] | None = None,
+    since: date | None = None,
 ) -> HabitStats:
     """Evaluate a habit as of ``today`` (check-ins after today are ignored).
 
     ``series`` (if given) receives the score at the end of every day; ``periods_out`` receives
-    every period and its state, for calendars and per-period rates.
+    every period and its state, for calendars and per-period rates. With ``since``, they receive
+    only the days and the periods that end on or after it (what a report of a week needs).
     """
     rows = ((c.date.toordinal(), c.value, c.skipped) for c in checkins)
-    return analyze_rows(habit, rows, today, risk_days=risk_days, series=series, periods_out=periods_out)
+    return analyze_rows(habit, rows, today, risk_days=risk_days, series=series, periods_out=periods_out, since=since)
 
 
 class _Current(NamedTuple):
@@ -210,6 +214,7 @@ def analyze_rows(
     risk_days: int | None = None,
     series: list[tuple[date, float]] | None = None,
     periods_out: list[PeriodResult] | None = None,
+    since: date | None = None,
 ) -> HabitStats:
     """:func:`analyze` on pre-reduced rows (the store hands these over without building objects)."""
     t = today.toordinal()
@@ -231,21 +236,29 @@ def analyze_rows(
     codes = bytearray(b"\x01") * n if at_most else bytearray(n)
     codes[-1] = _MISSED  # today is done only once a check-in says so
     amounts = [0.0] * n
-    total_done = 0
-    yes_no = not habit.is_measurable
-    for o, value in values.items():
-        i = o - start
-        met = value > 0 if yes_no else value_credit(habit, value) >= 1.0
-        codes[i] = met
-        total_done += met
-        amounts[i] = (1.0 if met else 0.0) if yes_no else max(0.0, value)
+    if not habit.is_measurable:
+        done_days = [o - start for o, value in values.items() if value > 0]
+        for i in done_days:
+            codes[i] = _DONE
+            amounts[i] = 1.0
+        total_done = len(done_days)
+    else:
+        total_done = 0
+        for o, value in values.items():
+            i = o - start
+            met = value_credit(habit, value) >= 1.0
+            codes[i] = met
+            total_done += met
+            amounts[i] = max(0.0, value)
     for o in skipped:
         codes[o - start] = _SKIPPED
 
+    # The first day ``series`` and ``periods_out`` receive, as an index of ``codes``.
+    first_out = 0 if since is None else max(0, since.toordinal() - start)
     if habit.schedule.kind is ScheduleKind.DAILY:
-        streaks = _daily_streaks(codes, start, periods_out)
+        streaks = _daily_streaks(codes, start, periods_out, first_out)
     else:
-        streaks = _period_streaks(habit, codes, start, t, periods_out)
+        streaks = _period_streaks(habit, codes, start, t, periods_out, first_out)
     run, best, closed, satisfied, missed, run_start, cur = streaks
 
     # The period that contains today: what it still needs, and whether that can still happen.
@@ -267,7 +280,7 @@ def analyze_rows(
     return HabitStats(
         current_streak=run,
         best_streak=best,
-        score=_score(habit, amounts, codes, start, t in values, series),
+        score=_score(habit, amounts, codes, start, t in values, series, first_out),
         completion_rate=satisfied / (satisfied + missed) if satisfied + missed else None,
         done_today=codes[-1] == _DONE,
         skipped_today=t in skipped,
@@ -290,8 +303,11 @@ _Streaks = tuple[int, int, int, int, int, int, _Current]
 """current run, best, longest closed run, satisfied, missed, first day of the run, today's period."""
 
 
-def _daily_streaks(codes: bytearray, start: int, periods_out: list[PeriodResult] | None) -> _Streaks:
-    """Every day is a period: the run of days read off the day codes as text."""
+def _daily_streaks(
+    codes: bytearray, start: int, periods_out: list[PeriodResult] | None, first_out: int = 0
+) -> _Streaks:
+    """Every day is a period: the run of days read off the day codes as text (``periods_out`` gets the
+    days from index ``first_out`` on)."""
     states = codes.translate(_DAY_STATE)
     if codes[-1] != _DONE:
         states[-1] = ord("n")  # today is neutral until it is done
@@ -301,20 +317,27 @@ def _daily_streaks(codes: bytearray, start: int, periods_out: list[PeriodResult]
     run_start = start + states.find(b"1", last_miss + 1) if run else 0
     if periods_out is not None:
         names = {ord("1"): PeriodState.SATISFIED, ord("0"): PeriodState.MISSED, ord("n"): PeriodState.NEUTRAL}
-        for i, code in enumerate(states):
+        streak = states.count(b"1", states.rfind(b"0", 0, first_out) + 1, first_out)  # up to day first_out
+        for i in range(first_out, len(states)):
             day = date.fromordinal(start + i)
+            state = names[states[i]]
             skips = int(codes[i] == _SKIPPED)
-            periods_out.append(PeriodResult(Period(day, day, 1), names[code], int(codes[i] == _DONE), 1 - skips))
+            periods_out.append(PeriodResult(Period(day, day, 1), state, int(codes[i] == _DONE), 1 - skips, streak))
+            if state is PeriodState.SATISFIED:
+                streak += 1
+            elif state is PeriodState.MISSED:
+                streak = 0
     today = codes[-1]
     current = _Current(start + len(codes) - 1, 1, int(today == _DONE), int(today == _SKIPPED))
     return run, max(run, closed), closed, states.count(b"1"), states.count(b"0"), run_start, current
 
 
 def _period_streaks(
-    habit: Habit, codes: bytearray, start: int, t: int, periods_out: list[PeriodResult] | None
+    habit: Habit, codes: bytearray, start: int, t: int, periods_out: list[PeriodResult] | None, first_out: int = 0
 ) -> _Streaks:
     """Periods of the schedule (interval blocks stay anchored at the start date: a back-dated
-    check-in moves where the habit starts counting, never how its blocks line up)."""
+    check-in moves where the habit starts counting, never how its blocks line up); ``periods_out``
+    gets those that end on day index ``first_out`` or later."""
     anchor = habit.start_date
     done = list(accumulate(codes.translate(_ONLY_DONE), initial=0))
     skips_sum = list(accumulate(codes.translate(_ONLY_SKIPPED), initial=0))
@@ -324,6 +347,7 @@ def _period_streaks(
         lo, hi = max(p_start, start) - start, min(p_end, t) - start + 1
         completions = done[hi] - done[lo]
         skips = skips_sum[hi] - skips_sum[lo]
+        streak_before = run
         if completions >= target:
             state = PeriodState.SATISFIED
             if not run:
@@ -338,9 +362,9 @@ def _period_streaks(
             closed = max(closed, run)
             run = 0
             missed += 1
-        if periods_out is not None:
+        if periods_out is not None and p_end - start >= first_out:
             period = Period(date.fromordinal(p_start), date.fromordinal(p_end), target)
-            periods_out.append(PeriodResult(period, state, completions, max(0, target - skips)))
+            periods_out.append(PeriodResult(period, state, completions, max(0, target - skips), streak_before))
         if p_end >= t:
             current = _Current(p_end, target, completions, skips)
     return run, best, closed, satisfied, missed, run_start, current
@@ -353,8 +377,10 @@ def _score(
     start: int,
     entered_today: bool,
     series: list[tuple[date, float]] | None,
+    first_out: int = 0,
 ) -> float:
-    """Loop's score at the end of today (see the module docstring); ``series`` gets every day's."""
+    """Loop's score at the end of today (see the module docstring); ``series`` gets every day's from
+    index ``first_out`` on."""
     num, den = habit.schedule.loop_frequency
     frequency = num / den
     if not habit.is_measurable and frequency < 1:
@@ -384,8 +410,10 @@ def _score(
         for p in compress(shares, counted):
             score = m * score + k * p
         return score
-    for i, p in enumerate(shares):
+    for p in compress(shares[:first_out], counted[:first_out]):
+        score = m * score + k * p
+    for i in range(first_out, len(shares)):
         if counted[i]:
-            score = m * score + k * p
+            score = m * score + k * shares[i]
         series.append((date.fromordinal(start + i), score))
     return score

@@ -5,5 +5,6 @@
 * :mod:`~sync_protocol.report.pdf` - ``render``/``render_pdf``: the A4 PDF (fpdf2, imported lazily),
   drawn by :mod:`.charts` and :mod:`.table` in the look of :mod:`.theme`, with the DejaVu Sans
   font shipped in ``fonts/`` (see ``fonts/LICENSE``); :mod:`.fonts` adds Noto Sans SC for Chinese
-  and Japanese and draws ``�`` for a character no font has (an emoji), so fpdf2 never warns.
+  and Japanese and draws ``�`` for a character no font has (an emoji), so fpdf2 never warns;
+  :mod:`.typeface` reads each font file once per process for all the reports drawn in it.
 """

@@ -36,8 +36,7 @@ def bar_chart(pdf: FPDF, report: Report, x: float, y: float, *, w: float, h: flo
         ty = base - plot_h * tick / top
         pdf.set_draw_color(theme.RULE if tick else theme.FAINT)
         pdf.line(plot_x, ty, plot_x + plot_w, ty)
-        pdf.set_xy(x, ty - 2)
-        pdf.cell(axis_w - 1.5, 4, str(tick), align="R")
+        theme.label(pdf, x, ty - 2, axis_w - 1.5, 4, str(tick), align="R")
 
     slot = plot_w / len(days)
     bar_w = min(slot * 0.64, 13.0)
@@ -54,13 +53,12 @@ def bar_chart(pdf: FPDF, report: Report, x: float, y: float, *, w: float, h: flo
                 pdf.rect(bx, base - dh, bar_w, dh, style="F")
                 if week:
                     theme.use(pdf, 7, bold=True, color=theme.INK)
-                    pdf.set_xy(bx - 2, base - max(dh, plot_h * d.scheduled / top) - 4.2)
-                    pdf.cell(bar_w + 4, 4, str(d.done), align="C")
+                    above = base - max(dh, plot_h * d.scheduled / top) - 4.2
+                    theme.label(pdf, bx - 2, above, bar_w + 4, 4, str(d.done), align="C")
         label = f"{WEEKDAY_SHORT[d.day.weekday()]} {d.day.day}" if week else str(d.day.day)
         weekend = d.day.weekday() >= 5
         theme.use(pdf, 6.5 if not week else 7, color=theme.FAINT if (d.future or weekend) else theme.MUTED)
-        pdf.set_xy(plot_x + i * slot - 2, base + 0.8)
-        pdf.cell(slot + 4, 4, label, align="C")
+        theme.label(pdf, plot_x + i * slot - 2, base + 0.8, slot + 4, 4, label, align="C")
 
 
 def chart_legend(pdf: FPDF, x: float, y: float) -> None:
@@ -82,8 +80,7 @@ def calendar(pdf: FPDF, report: Report, x: float, y: float) -> float:
     """A month (or week) as Monday-first rows of squares shaded by the share done; returns the bottom y."""
     theme.use(pdf, 6.5, color=theme.FAINT)
     for i, name in enumerate(WEEKDAY_SHORT):
-        pdf.set_xy(x + i * (CELL + GAP), y)
-        pdf.cell(CELL, 3.5, name[:2], align="C")
+        theme.label(pdf, x + i * (CELL + GAP), y, CELL, 3.5, name[:2], align="C")
     y += 4.5
     for row in report.calendar:
         for i, cell in enumerate(row):
@@ -116,8 +113,7 @@ def _day_cell(pdf: FPDF, cell: DayCount, x: float, y: float) -> None:
         pdf.rect(x, y, CELL, CELL, style="F", round_corners=True, corner_radius=1.0)
         color = "#ffffff" if level >= 3 else theme.MUTED
     theme.use(pdf, 6, color=color)
-    pdf.set_xy(x + 0.5, y + 0.6)
-    pdf.cell(CELL - 1.2, 3, str(cell.day.day), align="L")
+    theme.label(pdf, x + 0.5, y + 0.6, CELL - 1.2, 3, str(cell.day.day))
 
 
 def _step(top: int) -> int:

@@ -290,7 +290,8 @@ def build_report(
     # a running one from today, which stays open until it ends.
     judged_on = as_of if today is not None and today <= current.end else current.end + timedelta(days=1)
     ordered = sorted(habits, key=lambda h: (h.position, h.name.casefold(), h.id))
-    work = [w for h in ordered if (w := _analyze(h, checkins.get(h.id, ()), as_of, judged_on)).start <= as_of]
+    since = previous.start
+    work = [w for h in ordered if (w := _analyze(h, checkins.get(h.id, ()), as_of, judged_on, since)).start <= as_of]
 
     rows: list[HabitRow] = []
     tallies_now: list[_Tally] = []
@@ -347,11 +348,12 @@ def build_report(
     )
 
 
-def _analyze(habit: Habit, checkins: Sequence[CheckIn], as_of: date, judged_on: date) -> _HabitWork:
+def _analyze(habit: Habit, checkins: Sequence[CheckIn], as_of: date, judged_on: date, since: date) -> _HabitWork:
+    """The habit's stats, with its periods and daily scores from ``since`` on (all the report looks at)."""
     by_day = {c.date: c for c in checkins if c.date <= as_of}
     periods: list[PeriodResult] = []
     series: list[tuple[date, float]] = []
-    stats = analyze(habit, by_day.values(), judged_on, periods_out=periods, series=series)
+    stats = analyze(habit, by_day.values(), judged_on, periods_out=periods, series=series, since=since)
     return _HabitWork(
         habit=habit,
         by_day=by_day,
@@ -431,16 +433,13 @@ def _summary(
 
 def _broken_streaks(w: _HabitWork, rp: ReportPeriod, as_of: date) -> list[BrokenStreak]:
     """Runs of at least MIN_BROKEN_STREAK satisfied periods that a miss ended inside the report."""
-    out: list[BrokenStreak] = []
-    run = 0
-    for pr in w.periods:
-        if pr.state is PeriodState.SATISFIED:
-            run += 1
-        elif pr.state is PeriodState.MISSED:
-            if run >= MIN_BROKEN_STREAK and rp.start <= pr.period.end <= min(rp.end, as_of):
-                out.append(BrokenStreak(w.habit.name, run, w.habit.schedule.unit, pr.period.end))
-            run = 0
-    return out
+    return [
+        BrokenStreak(w.habit.name, pr.streak_before, w.habit.schedule.unit, pr.period.end)
+        for pr in w.periods
+        if pr.state is PeriodState.MISSED
+        and pr.streak_before >= MIN_BROKEN_STREAK
+        and rp.start <= pr.period.end <= min(rp.end, as_of)
+    ]
 
 
 def _mark(w: _HabitWork, day: date, as_of: date) -> Mark:
@@ -503,13 +502,10 @@ def _calendar(rp: ReportPeriod, days: Sequence[DayCount]) -> tuple[tuple[DayCoun
 
 
 def _notes(work: Sequence[_HabitWork], rp: ReportPeriod, as_of: date) -> tuple[Note, ...]:
-    out: list[tuple[date, int, Note]] = []
-    for index, w in enumerate(work):
-        for day, c in w.by_day.items():
-            if c.note and rp.start <= day <= as_of:
-                out.append((day, index, Note(day, w.habit.name, c.note)))
-    out.sort(key=lambda item: (item[0], item[1]))
-    return tuple(n for _, _, n in out)
+    days = [d for d in rp.dates() if d <= as_of]
+    return tuple(
+        Note(day, w.habit.name, c.note) for day in days for w in work if (c := w.by_day.get(day)) is not None and c.note
+    )
 
 
 def _whole(value: float) -> int:

@@ -15,6 +15,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sync_protocol.report.typeface import typeface
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -96,7 +98,7 @@ class Glyphs:
             self._fallback_tried = True
             path = fallback_font()
             if path is not None:
-                self._pdf.add_font(FALLBACK_FAMILY, "", str(path))
+                typeface(FALLBACK_FAMILY, "", path).add_to(self._pdf)
                 self._pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
                 added: Any = self._pdf.fonts[FALLBACK_FAMILY.lower()]
                 self._fallback = added.cmap

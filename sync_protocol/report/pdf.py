@@ -1,15 +1,17 @@
 """Render a :class:`~sync_protocol.report.data.Report` as an A4 PDF with fpdf2.
 
 fpdf2 is imported inside :func:`render_pdf`, so importing this module costs nothing until a
-report is drawn. The same report always gives the same bytes: the creation date comes from
-the report's period and nothing random is written.
+report is drawn; its fonts are read once per process (:mod:`.typeface`), so the reports after
+the first cost a fraction of it. The same report always gives the same bytes, whether it is the
+first of its process or not: the creation date comes from the report's period and nothing random
+is written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sync_protocol.domain.habit import NO_RATE, format_rate
 from sync_protocol.report import theme
@@ -20,6 +22,7 @@ from sync_protocol.report.highlights import highlights
 from sync_protocol.report.period import span_text
 from sync_protocol.report.table import habit_table, mark_legend
 from sync_protocol.report.text import points, short_date, signed
+from sync_protocol.report.typeface import typeface, write
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -52,7 +55,7 @@ def render(report: Report) -> RenderedPdf:
     y = _charts(pdf, report, y + 7)
     y = _habits(pdf, report, y + 8)
     _notes(pdf, report, y + 9)
-    return RenderedPdf(bytes(pdf.output()), pdf.pages_count)
+    return RenderedPdf(write(pdf), pdf.pages_count)
 
 
 def _document(report: Report) -> FPDF:
@@ -67,23 +70,33 @@ def _document(report: Report) -> FPDF:
             # Every string drawn or measured passes here: what no font has becomes a replacement glyph.
             return str(super().normalize_text(self.glyphs.drawable(text)))
 
+        # The report's colours are #rrggbb strings: each parsed once, not at every use.
+        def set_draw_color(self, r: Any, g: Any = -1, b: Any = -1) -> None:
+            super().set_draw_color(theme.device_color(r) if isinstance(r, str) else r, g, b)
+
+        def set_fill_color(self, r: Any, g: Any = -1, b: Any = -1) -> None:
+            super().set_fill_color(theme.device_color(r) if isinstance(r, str) else r, g, b)
+
+        def set_text_color(self, r: Any, g: Any = -1, b: Any = -1) -> None:
+            super().set_text_color(theme.device_color(r) if isinstance(r, str) else r, g, b)
+
         def footer(self) -> None:
             theme.use(self, 7, color=theme.FAINT)
             self.set_draw_color(theme.RULE)
             self.set_line_width(0.2)
             top = theme.PAGE_H - 12.5
             self.line(theme.MARGIN, top, theme.MARGIN + theme.CONTENT_W, top)
-            self.set_xy(theme.MARGIN, top + 1.5)
-            self.cell(theme.CONTENT_W / 2, 4, footer_text, align="L")
-            self.cell(theme.CONTENT_W / 2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+            theme.label(self, theme.MARGIN, top + 1.5, theme.CONTENT_W / 2, 4, footer_text)
+            self.set_xy(theme.MARGIN + theme.CONTENT_W / 2, top + 1.5)
+            self.cell(theme.CONTENT_W / 2, 4, f"Page {self.page_no()} of {{nb}}", align="R")  # {nb}: cell() only
 
     pdf = Document(orientation="portrait", unit="mm", format="A4")
     pdf.glyphs = Glyphs(pdf)
     pdf.set_margins(theme.MARGIN, theme.MARGIN, theme.MARGIN)
     pdf.set_auto_page_break(True, margin=theme.BOTTOM)
     pdf.c_margin = 0
-    pdf.add_font(theme.FAMILY, "", str(theme.REGULAR))
-    pdf.add_font(theme.FAMILY, "B", str(theme.BOLD))
+    typeface(theme.FAMILY, "", theme.REGULAR).add_to(pdf)
+    typeface(theme.FAMILY, "B", theme.BOLD).add_to(pdf)
     pdf.set_creation_date(datetime.combine(report.as_of, time(12, 0), tzinfo=UTC))
     pdf.set_title(f"Habit report: {report.period.label}")
     pdf.set_subject(f"Habits from {report.period.start.isoformat()} to {report.as_of.isoformat()}")
@@ -151,11 +164,10 @@ def _cards(pdf: FPDF, report: Report, y: float) -> float:
         pdf.set_char_spacing(0)
         theme.use(pdf, VALUE_PT, bold=True)
         shown = theme.shrink_to_fit(pdf, value, width - 8, VALUE_PT, bold=True)
-        pdf.set_xy(x + 4, y + 8.3)
-        pdf.cell(h=VALUE_PT * 25.4 / 72, text=shown)  # a smaller value stays centred on the same line
+        # A smaller value stays centred on the same line.
+        theme.label(pdf, x + 4, y + 8.3, width - 8, VALUE_PT * 25.4 / 72, shown)
         theme.use(pdf, 7, color=tone)
-        pdf.set_xy(x + 4, y + 16.4)
-        pdf.cell(text=theme.fit(pdf, note, width - 8))
+        theme.label(pdf, x + 4, y + 16.4, width - 8, pdf.font_size, theme.fit(pdf, note, width - 8))
     return y + CARD_H
 
 
@@ -219,8 +231,7 @@ def _charts(pdf: FPDF, report: Report, y: float) -> float:
         pdf.cell(text=item.label.upper())
         pdf.set_char_spacing(0)
         theme.use(pdf, 9)
-        pdf.set_xy(hx, hy + 3.6)
-        pdf.cell(text=theme.fit(pdf, item.text, hw))
+        theme.label(pdf, hx, hy + 3.6, hw, pdf.font_size, theme.fit(pdf, item.text, hw))
         hy += 10.5
     return max(bottom, hy)
 
@@ -239,6 +250,12 @@ def _habits(pdf: FPDF, report: Report, y: float) -> float:
     return habit_table(pdf, report, y)
 
 
+def _one_line(pdf: FPDF, text: str, width: float) -> bool:
+    """Whether ``multi_cell`` would set ``text`` on one line (then one label draws it, at a fraction of the cost:
+    fpdf2 measures the line again at every character it adds)."""
+    return "\n" not in text and "\r" not in text and theme.width(pdf, text) < width - 0.01
+
+
 def _notes(pdf: FPDF, report: Report, y: float) -> None:
     notes = report.notes
     if not notes:
@@ -255,8 +272,12 @@ def _notes(pdf: FPDF, report: Report, y: float) -> None:
     last_day = None
     for note in notes[:MAX_NOTES]:
         theme.use(pdf, 8)
-        lines = cast(list[str], pdf.multi_cell(text_w, line_h, note.text, dry_run=True, output="LINES"))
-        height = max(1, len(lines)) * line_h
+        one_line = _one_line(pdf, note.text, text_w)
+        if one_line:
+            height = line_h
+        else:
+            lines = cast(list[str], pdf.multi_cell(text_w, line_h, note.text, dry_run=True, output="LINES"))
+            height = max(1, len(lines)) * line_h
         if y + height > limit:
             pdf.add_page()
             y = theme.MARGIN
@@ -267,15 +288,16 @@ def _notes(pdf: FPDF, report: Report, y: float) -> None:
                 pdf.set_line_width(0.15)
                 pdf.line(theme.MARGIN, y - 0.9, theme.MARGIN + theme.CONTENT_W, y - 0.9)
             theme.use(pdf, 8, color=theme.MUTED)
-            pdf.set_xy(theme.MARGIN, y)
-            pdf.cell(date_w, line_h, short_date(note.day))
+            theme.label(pdf, theme.MARGIN, y, date_w, line_h, short_date(note.day))
             last_day = note.day
         theme.use(pdf, 8, bold=True)
-        pdf.set_xy(theme.MARGIN + date_w, y)
-        pdf.cell(habit_w, line_h, theme.fit(pdf, note.habit, habit_w - 3))
+        theme.label(pdf, theme.MARGIN + date_w, y, habit_w, line_h, theme.fit(pdf, note.habit, habit_w - 3))
         theme.use(pdf, 8)
-        pdf.set_xy(text_x, y)
-        pdf.multi_cell(text_w, line_h, note.text, align="L")
+        if one_line:
+            theme.label(pdf, text_x, y, text_w, line_h, note.text)
+        else:
+            pdf.set_xy(text_x, y)
+            pdf.multi_cell(text_w, line_h, note.text, align="L")
         y += height + 1.6
     if len(notes) > MAX_NOTES:
         theme.use(pdf, 8, color=theme.MUTED)

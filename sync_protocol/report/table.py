@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sync_protocol.domain.habit import format_rate
 from sync_protocol.report import theme
 from sync_protocol.report.data import HabitRow, Mark, Report
+from sync_protocol.report.shapes import Shapes
 from sync_protocol.report.text import WEEKDAY_SHORT, signed
 
 if TYPE_CHECKING:
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
 
 ROW_H = 10.0
 HEAD_H = 7.0
+LINE_H = 3.6
+"""The height of a line of text in a row."""
+MARK_RADIUS = 0.5
+"""The corner radius of a week's day squares."""
 
 MARK_COLORS: dict[Mark, str | None] = {
     Mark.DONE: theme.ACCENT,
@@ -33,7 +38,7 @@ class Column:
     key: str
     title: str
     width: float
-    align: Literal["L", "R", "C"] = "R"
+    align: theme.Align = "R"
 
 
 def columns(report: Report) -> list[Column]:
@@ -55,13 +60,20 @@ def habit_table(pdf: FPDF, report: Report, y: float) -> float:
     """Draw every row from ``y`` on, breaking pages between rows; returns the y below the table."""
     cols = columns(report)
     limit = theme.PAGE_H - theme.BOTTOM
+    rows = report.habits
     y = _header(pdf, report, cols, y)
-    for index, row in enumerate(report.habits):
-        if y + ROW_H > limit:
-            pdf.add_page()
-            y = _header(pdf, report, cols, theme.MARGIN)
-        _row(pdf, row, cols, y, zebra=index % 2 == 1)
-        y += ROW_H
+    shapes = Shapes()  # a page's day squares and rate bars, drawn once its rows are
+    index = 0
+    while True:
+        while index < len(rows) and y + ROW_H <= limit:
+            _row(pdf, rows[index], cols, y, shapes, zebra=index % 2 == 1)
+            index += 1
+            y += ROW_H
+        shapes.draw(pdf)
+        if index == len(rows):
+            break
+        pdf.add_page()
+        y = _header(pdf, report, cols, theme.MARGIN)
     pdf.set_draw_color(theme.RULE)
     pdf.set_line_width(0.2)
     pdf.line(theme.MARGIN, y, theme.MARGIN + theme.CONTENT_W, y)
@@ -85,12 +97,10 @@ def _header(pdf: FPDF, report: Report, cols: list[Column], y: float) -> float:
     x = theme.MARGIN
     theme.use(pdf, 6.5, bold=True, color=theme.MUTED)
     for col in cols:
-        pdf.set_xy(x, y)
         if col.key == "marks" and report.kind == "week":
             _weekday_letters(pdf, x + 1.0, y, col.width)
         else:
-            pdf.set_x(x + 1.0)
-            pdf.cell(col.width - 2.0, HEAD_H, col.title.upper(), align=col.align)
+            theme.label(pdf, x + 1.0, y, col.width - 2.0, HEAD_H, col.title.upper(), align=col.align)
         x += col.width
     pdf.set_draw_color(theme.INK)
     pdf.set_line_width(0.3)
@@ -101,53 +111,47 @@ def _header(pdf: FPDF, report: Report, cols: list[Column], y: float) -> float:
 def _weekday_letters(pdf: FPDF, x: float, y: float, width: float) -> None:
     size, gap = _mark_geometry(7, width)
     for i, name in enumerate(WEEKDAY_SHORT):
-        pdf.set_xy(x + i * (size + gap) - 1, y)
-        pdf.cell(size + 2, HEAD_H, name[0], align="C")
+        theme.label(pdf, x + i * (size + gap) - 1, y, size + 2, HEAD_H, name[0], align="C")
 
 
-def _row(pdf: FPDF, row: HabitRow, cols: list[Column], y: float, *, zebra: bool) -> None:
+def _row(pdf: FPDF, row: HabitRow, cols: list[Column], y: float, shapes: Shapes, *, zebra: bool) -> None:
     if zebra:
         pdf.set_fill_color(theme.ZEBRA)
         pdf.rect(theme.MARGIN, y, theme.CONTENT_W, ROW_H, style="F")
     x = theme.MARGIN
-    top, bottom = y + 1.4, y + 5.6
+    top, bottom, middle = y + 1.4, y + 5.6, y + 3.3
     for col in cols:
-        inner = col.width - 2.0
+        left, inner = x + 1.0, col.width - 2.0
         match col.key:
             case "name":
                 theme.use(pdf, 8.5, bold=True)
-                _text(pdf, x, top, inner, theme.fit(pdf, row.name, inner), align="L")
+                theme.label(pdf, left, top, inner, LINE_H, theme.fit(pdf, row.name, inner))
                 theme.use(pdf, 6.5, color=theme.MUTED)
                 detail = row.schedule if row.goal == "yes/no" else f"{row.schedule} · {row.goal}"
-                _text(pdf, x, bottom, inner, theme.fit(pdf, detail, inner), align="L")
+                theme.label(pdf, left, bottom, inner, LINE_H, theme.fit(pdf, detail, inner))
             case "marks":
-                _marks(pdf, row, x + 1.0, y, col.width - 2.0)
+                _marks(shapes, row, left, y, inner)
             case "due" | "done" | "skipped":
                 value = getattr(row, col.key)
                 theme.use(pdf, 8.5, color=theme.INK if value else theme.FAINT)
-                _text(pdf, x, y + 3.3, inner, str(value))
+                theme.label(pdf, left, middle, inner, LINE_H, str(value), align="R")
             case "rate":
                 theme.use(pdf, 8.5, bold=row.rate is not None and row.rate >= 0.995)
-                _text(pdf, x, top, inner, format_rate(row.rate))
-                _rate_bar(pdf, row.rate, x + col.width - 1.0 - 11.0, y + 6.6, 11.0)
+                theme.label(pdf, left, top, inner, LINE_H, format_rate(row.rate), align="R")
+                _rate_bar(shapes, row.rate, x + col.width - 1.0 - 11.0, y + 6.6, 11.0)
             case "streak" | "best":
                 length = row.current_streak if col.key == "streak" else row.best_streak
                 theme.use(pdf, 8.5, color=theme.INK if length else theme.FAINT)
                 text = theme.shrink_to_fit(pdf, row.streak_unit.short(length), inner, 8.5, smallest=6.0)
-                _text(pdf, x, y + 3.3, inner, text)
+                theme.label(pdf, left, middle, inner, LINE_H, text, align="R")
             case "score":
                 theme.use(pdf, 8.5)
-                _text(pdf, x, top, inner, format_rate(row.score))
+                theme.label(pdf, left, top, inner, LINE_H, format_rate(row.score), align="R")
                 change = round(row.score_change * 100)
                 color = theme.GOOD if change > 0 else theme.BAD if change < 0 else theme.FAINT
                 theme.use(pdf, 6.5, color=color)
-                _text(pdf, x, bottom, inner, signed(change))
+                theme.label(pdf, left, bottom, inner, LINE_H, signed(change), align="R")
         x += col.width
-
-
-def _text(pdf: FPDF, x: float, y: float, width: float, text: str, *, align: Literal["L", "R", "C"] = "R") -> None:
-    pdf.set_xy(x + 1.0, y)
-    pdf.cell(width, 3.6, text, align=align)
 
 
 def _mark_geometry(count: int, width: float) -> tuple[float, float]:
@@ -158,28 +162,24 @@ def _mark_geometry(count: int, width: float) -> tuple[float, float]:
     return pitch * 0.72, pitch * 0.28
 
 
-def _marks(pdf: FPDF, row: HabitRow, x: float, y: float, width: float) -> None:
+def _marks(shapes: Shapes, row: HabitRow, x: float, y: float, width: float) -> None:
+    """One square a day (a week's with rounded corners)."""
     size, gap = _mark_geometry(len(row.marks), width)
     height = 3.2 if len(row.marks) <= 7 else 4.2
     top = y + (ROW_H - height) / 2
-    pdf.set_line_width(0.15)
+    radius = MARK_RADIUS if len(row.marks) <= 7 else 0.0
     for i, mark in enumerate(row.marks):
         color = MARK_COLORS[mark]
         mx = x + i * (size + gap)
         if color is not None:
-            pdf.set_fill_color(color)
-            pdf.rect(mx, top, size, height, style="F", round_corners=len(row.marks) <= 7, corner_radius=0.5)
+            shapes.fill(color, mx, top, size, height, radius=radius)
         elif mark is Mark.FUTURE:
-            pdf.set_draw_color(theme.RULE)
-            pdf.rect(mx, top, size, height, style="D")
+            shapes.outline(theme.RULE, 0.15, mx, top, size, height)
         else:
-            pdf.set_fill_color(theme.RULE)
-            pdf.rect(mx + size / 2 - 0.3, top + height / 2 - 0.3, 0.6, 0.6, style="F")
+            shapes.fill(theme.RULE, mx + size / 2 - 0.3, top + height / 2 - 0.3, 0.6, 0.6)
 
 
-def _rate_bar(pdf: FPDF, rate: float | None, x: float, y: float, width: float) -> None:
-    pdf.set_fill_color(theme.HEAT[0])
-    pdf.rect(x, y, width, 1.2, style="F")
+def _rate_bar(shapes: Shapes, rate: float | None, x: float, y: float, width: float) -> None:
+    shapes.fill(theme.HEAT[0], x, y, width, 1.2)
     if rate:
-        pdf.set_fill_color(theme.ACCENT)
-        pdf.rect(x, y, width * rate, 1.2, style="F")
+        shapes.fill(theme.ACCENT, x, y, width * rate, 1.2, layer=1)

@@ -1,12 +1,19 @@
-"""Page geometry, type and colour of the PDF report: one quiet palette with one accent."""
+"""Page geometry, type and colour of the PDF report (one quiet palette with one accent), and the few
+helpers that set type in it: :func:`use` a font, :func:`label` a line, :func:`fit` a text to a width."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from sync_protocol.report.typeface import current_font
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from fpdf.drawing_primitives import DeviceGray, DeviceRGB
+
+Align = Literal["L", "R", "C"]
 
 FONTS = Path(__file__).with_name("fonts")
 FAMILY = "DejaVu"
@@ -36,32 +43,82 @@ SKIP = "#c9d0d8"
 HEAT = ("#eceff2", "#cde9dc", "#8fcfb2", "#4ea883", "#2a7f62")
 
 
+_FONT_KEYS = {False: FAMILY.lower(), True: f"{FAMILY.lower()}B"}
+"""fpdf2's key of each of our fonts (family in lower case, then style)."""
+MAX_WIDTHS = 20_000
+"""How many measured strings :func:`width` remembers."""
+_widths: dict[tuple[str, str, float, float, float, float, str], float] = {}
+
+
 def use(pdf: FPDF, size: float, *, bold: bool = False, color: str = INK) -> None:
     """Set font, size and text colour in one call."""
-    pdf.set_font(FAMILY, "B" if bold else "", size)
-    pdf.set_text_color(color)
+    # set_font() works through its arguments before it finds the font already set: look first.
+    if current_font(pdf)[0] != _FONT_KEYS[bold] or pdf.font_size_pt != size:
+        pdf.set_font(FAMILY, "B" if bold else "", size)
+    pdf.set_text_color(device_color(color))
 
 
-def shrink_to_fit(pdf: FPDF, text: str, width: float, size: float, *, bold: bool = False, smallest: float = 9.0) -> str:
-    """Set the largest font size from ``size`` down to ``smallest`` at which ``text`` fits ``width``.
+@lru_cache(maxsize=256)
+def device_color(color: str) -> DeviceRGB | DeviceGray:
+    """A ``#rrggbb`` colour as fpdf2 draws it, parsed once."""
+    from fpdf.drawing_primitives import color_from_hex_string
+
+    return color_from_hex_string(color)
+
+
+def width(pdf: FPDF, text: str) -> float:
+    """``pdf.get_string_width(text)``, remembered: a report measures the same short strings over and over,
+    and every report's fonts are the same files."""
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, pdf.char_spacing, pdf.font_stretching, pdf.k, text)
+    found = _widths.get(key)
+    if found is None:
+        if len(_widths) >= MAX_WIDTHS:
+            _widths.clear()
+        found = _widths[key] = pdf.get_string_width(text)
+    return found
+
+
+def label(pdf: FPDF, x: float, y: float, w: float, h: float, text: str, *, align: Align = "L") -> None:
+    """What ``pdf.set_xy(x, y); pdf.cell(w, h, text, align=align)`` draws (the current position aside).
+
+    A text the current font draws alone goes through ``pdf.text`` at the place ``cell`` would put it,
+    at a fifth of the cost; any other (one that needs the fallback font) through ``cell``.
+    """
+    cmap = current_font(pdf)[1]
+    if not text or not all(ord(ch) in cmap for ch in text):
+        pdf.set_xy(x, y)
+        pdf.cell(w, h, text, align=align)
+        return
+    if align == "L":
+        x += pdf.c_margin
+    else:
+        room = w - width(pdf, text)
+        x += room - pdf.c_margin if align == "R" else room / 2
+    pdf.text(x, y + 0.5 * h + 0.3 * pdf.font_size, text)
+
+
+def shrink_to_fit(pdf: FPDF, text: str, room: float, size: float, *, bold: bool = False, smallest: float = 9.0) -> str:
+    """Set the largest font size from ``size`` down to ``smallest`` at which ``text`` fits ``room``.
 
     Returns the text to draw: whole, or (only if it is too wide even at ``smallest``) cut by :func:`fit`.
     """
     while True:
         pdf.set_font(FAMILY, "B" if bold else "", size)
-        if pdf.get_string_width(text) <= width or size <= smallest:
-            return fit(pdf, text, width)
+        if width(pdf, text) <= room:
+            return text
+        if size <= smallest:
+            return fit(pdf, text, room)
         size = max(smallest, size - 0.5)
 
 
-def fit(pdf: FPDF, text: str, width: float) -> str:
-    """``text`` cut with an ellipsis so that it fits ``width`` in the current font."""
-    if pdf.get_string_width(text) <= width:
+def fit(pdf: FPDF, text: str, room: float) -> str:
+    """``text`` cut with an ellipsis so that it fits ``room`` in the current font."""
+    if width(pdf, text) <= room:
         return text
     lo, hi = 0, len(text)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if pdf.get_string_width(text[:mid].rstrip() + "…") <= width:
+        if pdf.get_string_width(text[:mid].rstrip() + "…") <= room:
             lo = mid
         else:
             hi = mid - 1

@@ -164,3 +164,21 @@ def test_headline_values_fit_their_cards() -> None:
     text = "\n".join(_texts(render_pdf(report)))
     assert "163 weeks" in text
     assert "…" not in text.split("STREAKS BROKEN")[0].split("Streaks broken")[0]
+
+
+def test_long_and_multi_line_notes_are_set_whole() -> None:
+    """A note that fits its column takes one line; a longer one, or one with line breaks, wraps below it."""
+    read = make_habit("Read")
+    long = "Read two chapters, then walked to the park and back to think them over. " * 3
+    checkins = {
+        read.id: [
+            CheckIn(date(2025, 11, 17), 1.0, note=long.strip()),
+            CheckIn(date(2025, 11, 18), 1.0, note="line one\nline two"),
+            CheckIn(date(2025, 11, 19), 1.0, note="short"),
+        ]
+    }
+    text = "\n".join(_texts(render_pdf(build_report([read], checkins, "week", date(2025, 11, 19)))))
+    notes = text.split("Notes")[-1]
+    assert " ".join(long.split()) in " ".join(notes.split())
+    assert "line one\nline two" in notes
+    assert notes.index("line two") < notes.index("short")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -19,22 +19,26 @@ import pypdf
 import pytest
 from botocore.config import Config
 
-from habit_server.delivery import Delivery
 from habit_server.delivery.mail import Mailer
 from habit_server.delivery.worker import Worker
 from habit_server.services.reports import job_worker
-from tests.server.aws import Aws, aws_fixture, moto_url_fixture, pdf_attachments, until  # noqa: F401 - fixtures
-from tests.server.conftest import SECRET, free_port, make_settings, open_api
+from tests.server.aws import (  # noqa: F401 - fixtures
+    Aws,
+    aws_fixture,
+    moto_url_fixture,
+    open_aws_api,
+    pdf_attachments,
+    until,
+)
+from tests.server.commands import Command, command_env, delivery_env
+from tests.server.conftest import free_port, make_settings, open_api
 from tests.server.support import PASSWORD, Account, Api
 
 
 @pytest.fixture
 async def api_aws(pg_url: str, redis_url: str, redis_prefix: str, aws: Aws) -> AsyncIterator[Api]:
-    settings = make_settings(
-        database_url=pg_url, redis_url=redis_url, redis_prefix=redis_prefix, **aws.settings(sqs_max_receives=2)
-    )
-    async for a in open_api(settings, "postgres"):
-        yield a
+    async for api in open_aws_api(pg_url, redis_url, redis_prefix, aws, sqs_max_receives=2):
+        yield api
 
 
 async def _run_worker(api: Api, done: Any, **options: Any) -> Worker:
@@ -136,12 +140,12 @@ async def test_ses_down_then_up_sends_one_email(api_aws: Api, aws: Aws) -> None:
     made = await _post(api, me)
     assert api.rt.delivery is not None
     dead_ses = boto3.client(
-        "ses",
+        "sesv2",
         endpoint_url=f"http://127.0.0.1:{free_port()}",
         region_name="us-east-1",
         config=Config(retries={"max_attempts": 1}),
     )
-    broken = Delivery(api.rt.delivery.queue, api.rt.delivery.store, Mailer(dead_ses, aws.sender))
+    broken = dataclasses.replace(api.rt.delivery, mailer=Mailer(dead_ses, aws.sender))
     worker = job_worker(api.rt, broken, wait_seconds=1)
     task = asyncio.create_task(worker.run())
 
@@ -221,12 +225,6 @@ async def test_a_pdf_above_the_limit_is_linked_not_attached(
 WORKER = [sys.executable, "-c", "from habit_server.main import main; main()", "worker"]
 
 
-def _worker_env(pg_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQS_", "S3_", "SES_"))}
-    env.update(SECRET_KEY=SECRET, DATABASE_URL=pg_url, **extra)
-    return env
-
-
 def test_worker_bad_settings_give_one_line(pg_url: str, aws: Aws) -> None:
     cases = {
         "missing S3_BUCKET, SES_SENDER": {"SQS_QUEUE_URL": aws.queue_url},
@@ -246,7 +244,7 @@ def test_worker_bad_settings_give_one_line(pg_url: str, aws: Aws) -> None:
     }
     for expected, env in cases.items():
         done = subprocess.run(
-            WORKER, check=False, env=_worker_env(pg_url, **env), capture_output=True, text=True, timeout=60
+            WORKER, check=False, env=command_env(pg_url, **env), capture_output=True, text=True, timeout=60
         )
         assert done.returncode != 0
         lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -255,26 +253,15 @@ def test_worker_bad_settings_give_one_line(pg_url: str, aws: Aws) -> None:
         assert "Traceback" not in done.stderr
 
 
-def test_worker_command_delivers_and_stops_on_sigterm(pg_url: str, aws: Aws) -> None:
-    env = _worker_env(
-        pg_url,
-        SQS_QUEUE_URL=aws.queue_url,
-        S3_BUCKET=aws.bucket,
-        SES_SENDER=aws.sender,
-        AWS_ENDPOINT_URL=aws.url,
-        AWS_REGION="us-east-1",
-        SQS_WAIT_SECONDS="1",
-    )
-    proc = subprocess.Popen(WORKER, env=env, stderr=subprocess.PIPE, text=True)
+async def test_worker_command_starts_and_stops_on_sigterm(pg_url: str, aws: Aws) -> None:
+    worker = Command("worker", delivery_env(pg_url, aws))
     try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if "delivering reports" in line:
-                break
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
+
+        async def ready() -> bool:
+            return worker.said("delivering reports")
+
+        await until(ready)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
-    assert "worker: stopped" in err
+        code = worker.stop()
+    assert code == 0, worker.stderr
+    assert "worker: stopped" in worker.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -20,22 +19,24 @@ import pytest
 from habit_server.runtime import Runtime
 from habit_server.services.reports import job_worker
 from habit_server.services.scheduler import tick
-from tests.server.aws import Aws, aws_fixture, moto_url_fixture, until  # noqa: F401 - fixtures
-from tests.server.conftest import SECRET, make_settings, open_api
+from tests.server.aws import (  # noqa: F401 - fixtures
+    Aws,
+    SesGate,
+    aws_fixture,
+    moto_url_fixture,
+    open_aws_api,
+    ses_gate_fixture,
+    until,
+)
+from tests.server.commands import Command, delivery_env
+from tests.server.conftest import SECRET
 from tests.server.support import Account, Api, Device
 
 
 @pytest.fixture
 async def api_aws(pg_url: str, redis_url: str, redis_prefix: str, aws: Aws) -> AsyncIterator[Api]:
-    settings = make_settings(
-        database_url=pg_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        public_url="https://habit.test",
-        **aws.settings(),
-    )
-    async for a in open_api(settings, "postgres"):
-        yield a
+    async for api in open_aws_api(pg_url, redis_url, redis_prefix, aws, public_url="https://habit.test"):
+        yield api
 
 
 @pytest.fixture
@@ -231,44 +232,37 @@ async def test_the_access_log_hides_unsubscribe_tokens(api_aws: Api) -> None:
 SCHEDULER = [sys.executable, "-c", "from habit_server.main import main; main()", "scheduler"]
 
 
+async def _and_again(api: Api, aws: Aws, first_mail: str, habits: dict[str, list[date]]) -> str:
+    """Wait for the email to ``first_mail``; then a second user opts in: by the time their email is
+    out, the schedulers running have gone over the first user again. The second user's address."""
+
+    async def has(address: str) -> bool:
+        return bool(aws.emails_to(address))
+
+    await until(lambda: has(first_mail))
+    bob, bob_mail = await _user(api, habits)
+    await _opt_in(api, bob)
+    await until(lambda: has(bob_mail))
+    return bob_mail
+
+
 async def test_two_scheduler_processes_send_one_reminder_per_user(api_aws: Api, pg_url: str, aws: Aws) -> None:
     api = api_aws
     long_ago = [_today() - timedelta(days=10)]
     ann, ann_mail = await _user(api, {"Walk": long_ago})
     await _opt_in(api, ann)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQS_", "S3_", "SES_"))}
-    env.update(
-        SECRET_KEY=SECRET,
-        DATABASE_URL=pg_url,
-        SQS_QUEUE_URL=aws.queue_url,
-        S3_BUCKET=aws.bucket,
-        SES_SENDER=aws.sender,
-        AWS_ENDPOINT_URL=aws.url,
-        AWS_REGION="us-east-1",
-        SCHEDULER_INTERVAL_SECONDS="0.2",
-    )
-    procs = [subprocess.Popen(SCHEDULER, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [Command("scheduler", delivery_env(pg_url, aws, SCHEDULER_INTERVAL_SECONDS="0.2")) for _ in range(2)]
     try:
-
-        async def has(address: str) -> bool:
-            return bool(aws.emails_to(address))
-
-        await until(lambda: has(ann_mail))
-        # A second user opts in: by the time their email is out, both schedulers have gone over ann again.
-        bob, bob_mail = await _user(api, {"Walk": long_ago})
-        await _opt_in(api, bob)
-        await until(lambda: has(bob_mail))
+        bob_mail = await _and_again(api, aws, ann_mail, {"Walk": long_ago})
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        errs = [proc.communicate(timeout=60)[1] for proc in procs]
+        codes = [proc.stop() for proc in procs]
     assert len(aws.emails_to(ann_mail)) == 1
     assert len(aws.emails_to(bob_mail)) == 1
-    for proc, err in zip(procs, errs, strict=True):
-        assert proc.returncode == 0, err
-        assert "scheduler: stopped" in err
-        assert "Traceback" not in err
-        assert ann_mail not in err and bob_mail not in err and "token=" not in err
+    for proc, code in zip(procs, codes, strict=True):
+        assert code == 0, proc.stderr
+        assert "scheduler: stopped" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert ann_mail not in proc.stderr and bob_mail not in proc.stderr and "token=" not in proc.stderr
 
 
 def test_scheduler_without_delivery_settings_says_so_in_one_line(pg_url: str) -> None:
@@ -279,3 +273,34 @@ def test_scheduler_without_delivery_settings_says_so_in_one_line(pg_url: str) ->
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert "set SQS_QUEUE_URL, S3_BUCKET and SES_SENDER" in lines[0]
+
+
+async def test_a_scheduler_killed_while_sending_a_reminder_leaves_it_to_the_next(
+    api_aws: Api, pg_url: str, aws: Aws, ses_gate: SesGate
+) -> None:
+    """SIGKILL while SES holds the reminder: nothing is recorded as sent, so the next scheduler sends
+    it, once; and it goes over that user again (with another user's email) without a second one."""
+    api = api_aws
+    long_ago = [_today() - timedelta(days=10)]
+    ann, ann_mail = await _user(api, {"Walk": long_ago})
+    await _opt_in(api, ann)
+    ses_gate.hold()
+    first = Command("scheduler", delivery_env(pg_url, aws, endpoint=ses_gate.url, SCHEDULER_INTERVAL_SECONDS="0.2"))
+    try:
+
+        async def held() -> bool:
+            return ses_gate.held.is_set()
+
+        await until(held)
+    finally:
+        first.kill()
+    ses_gate.drop()  # SES never got it
+    assert aws.emails_to(ann_mail) == []
+    second = Command("scheduler", delivery_env(pg_url, aws, SCHEDULER_INTERVAL_SECONDS="0.2"))
+    try:
+        await _and_again(api, aws, ann_mail, {"Walk": long_ago})
+    finally:
+        code = second.stop()
+    assert len(aws.emails_to(ann_mail)) == 1
+    assert code == 0, second.stderr
+    assert "Traceback" not in second.stderr

@@ -313,7 +313,8 @@ def _summary_text(made: RenderedReport, username: str) -> str:
         f"Habits completed: {s.habits_completed} of {s.habits_total}.",
     ]
     if s.top_streak is not None:
-        lines.append(f"Longest running streak: {s.top_streak.habit} ({s.top_streak.length} {s.top_streak.unit}).")
+        top = s.top_streak
+        lines.append(f"Longest running streak: {top.habit} ({top.unit.text(top.length)}).")
     return "\n".join(lines)
 
 

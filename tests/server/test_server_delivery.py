@@ -89,6 +89,10 @@ async def test_post_to_email_with_the_pdf_and_the_s3_object(api_aws: Api, aws: A
     (attached,) = pdf_attachments(mail)
     assert attached.startswith(b"%PDF")
     assert "Stretch" in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(attached)).pages)
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    body = text.decode() if isinstance(text, bytes) else ""
+    assert f"Hello {me.username}," in body
+    assert "Longest running streak: Stretch (1 day)." in body  # the unit in words, as the PDF says it
 
     start = date.fromisoformat(made["start"])
     key = f"reports/{me.user_id}/{start.year}/week-{start.isoformat()}.pdf"

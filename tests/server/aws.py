@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from tests.server.conftest import make_settings, open_api
 from tests.server.support import Api
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
@@ -124,6 +123,8 @@ def aws_fixture(moto_url: str) -> Aws:
 
 async def open_aws_api(pg_url: str, redis_url: str, redis_prefix: str, aws: Aws, **extra: Any) -> AsyncIterator[Api]:
     """The API on PostgreSQL and Redis, delivering through ``aws`` (``extra``: more settings)."""
+    from tests.server.conftest import make_settings, open_api  # conftest registers this module's fixtures
+
     settings = make_settings(
         database_url=pg_url, redis_url=redis_url, redis_prefix=redis_prefix, **aws.settings(**extra)
     )

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from habit_server.api.app import create_app
 from habit_server.db.migrate import upgrade
 from habit_server.settings import Settings
+from tests.server.aws import aws_fixture, moto_url_fixture, ses_gate_fixture  # noqa: F401 - moto, for every server test
 from tests.server.support import Api
 
 RUN_ID = re.sub(r"[^a-z0-9]", "", os.environ.get("HABIT_TEST_RUN_ID", "").lower()) or secrets.token_hex(4)

@@ -22,14 +22,7 @@ from botocore.config import Config
 from habit_server.delivery.mail import Mailer
 from habit_server.delivery.worker import Worker
 from habit_server.services.reports import job_worker
-from tests.server.aws import (  # noqa: F401 - fixtures
-    Aws,
-    aws_fixture,
-    moto_url_fixture,
-    open_aws_api,
-    pdf_attachments,
-    until,
-)
+from tests.server.aws import Aws, open_aws_api, pdf_attachments, until
 from tests.server.commands import Command, command_env, delivery_env
 from tests.server.conftest import free_port, make_settings, open_api
 from tests.server.support import PASSWORD, Account, Api

@@ -19,15 +19,7 @@ import pytest
 from habit_server.runtime import Runtime
 from habit_server.services.reports import job_worker
 from habit_server.services.scheduler import tick
-from tests.server.aws import (  # noqa: F401 - fixtures
-    Aws,
-    SesGate,
-    aws_fixture,
-    moto_url_fixture,
-    open_aws_api,
-    ses_gate_fixture,
-    until,
-)
+from tests.server.aws import Aws, SesGate, open_aws_api, until
 from tests.server.commands import Command, delivery_env
 from tests.server.conftest import SECRET
 from tests.server.support import Account, Api, Device

@@ -25,15 +25,7 @@ from habit_server.delivery.batching import Batches
 from habit_server.delivery.queue import JobQueue
 from habit_server.services.reports import JobFailed, job_worker, process_job, send_stranded_jobs, wait_in_process
 from habit_server.services.users import aware
-from tests.server.aws import (  # noqa: F401 - fixtures
-    Aws,
-    SesGate,
-    aws_fixture,
-    moto_url_fixture,
-    open_aws_api,
-    ses_gate_fixture,
-    until,
-)
+from tests.server.aws import Aws, SesGate, open_aws_api, until
 from tests.server.commands import Command, delivery_env, gone
 from tests.server.conftest import free_port
 from tests.server.support import Account, Api

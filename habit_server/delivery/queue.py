@@ -28,9 +28,6 @@ class JobQueue:
         for url in filter(None, (self.url, self.dead_letter_url)):
             self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
 
-    def send(self, body: dict[str, Any]) -> None:
-        self.sqs.send_message(QueueUrl=self.url, MessageBody=_text(body))
-
     def send_batch(self, bodies: list[dict[str, Any]]) -> list[str]:
         """Send up to 10 jobs in one call; the error of each one SQS refused (``""``: sent)."""
         entries = [{"Id": str(n), "MessageBody": _text(b)} for n, b in enumerate(bodies)]

@@ -17,31 +17,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, cast
 
 import anyio.to_thread
-from sqlalchemy import select
 
-from habit_server.db.models import CHECKINS, HABITS
 from habit_server.runtime import Runtime
 from habit_server.services.principal import Principal
+from habit_server.services.user_data import habits_and_checkins
 from habit_server.settings import Settings
 from sync_protocol.coach.advice import Advice, rules_advice
 from sync_protocol.coach.coach import Coach
 from sync_protocol.coach.facts import HabitFacts, at_risk_facts
 from sync_protocol.coach.settings import ModelSettings
-from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.fields import HABIT_FIELD_TABLE, habit_from_row
-from sync_protocol.domain.habit import Habit
 from sync_protocol.wire.coach import CoachAdvice, CoachAnswer
 
 log = logging.getLogger("habit_server.coaching")
 
-H = HABITS
-C = CHECKINS
-_COLUMNS = [H.c.id, *(H.c[f.name] for f in HABIT_FIELD_TABLE)]
 
 BUSY = "the coach is busy with other requests"
 OUT_OF_TIME = "the time for coaching ran out"
@@ -62,7 +53,8 @@ async def ai_coach(rt: Runtime, who: Principal, days: int, today: date) -> tuple
     body = await rt.cache.get(who.key, who.log_state, key)
     if body is not None:
         return body, True
-    habits, checkins = await _load(rt, who, today)
+    async with rt.engine.connect() as conn:
+        habits, checkins = await habits_and_checkins(conn, who.user_id, today)
     facts = await anyio.to_thread.run_sync(lambda: at_risk_facts(habits, checkins, today, risk_days=days))
     advice = await _advise(rt, facts)
     answer = CoachAnswer(
@@ -75,30 +67,6 @@ async def ai_coach(rt: Runtime, who: Principal, days: int, today: date) -> tuple
     if not any(a.fallback_reason for a in advice):  # a model that failed or was busy is asked again next time
         await rt.cache.put(who.key, who.log_state, key, body)
     return body, False
-
-
-async def _load(rt: Runtime, who: Principal, today: date) -> tuple[list[Habit], dict[str, list[CheckIn]]]:
-    """The user's live habits and their check-ins."""
-    async with rt.engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(*_COLUMNS)
-                .where(H.c.user_id == who.user_id, H.c.created.is_(True), H.c.deleted.is_(False))
-                .order_by(H.c.position, H.c.id)
-            )
-        ).mappings()
-        habits = [habit_from_row(row["id"], cast("Mapping[str, Any]", row), today) for row in rows]
-        found = await conn.execute(
-            select(C.c.habit_id, C.c.date, C.c.value, C.c.skipped, C.c.note).where(
-                C.c.user_id == who.user_id, C.c.cleared.is_(False)
-            )
-        )
-        checkins: dict[str, list[CheckIn]] = {}
-        for hid, day, value, skipped, note in found:
-            checkins.setdefault(hid, []).append(CheckIn(date.fromisoformat(day), value, bool(skipped), note))
-    for items in checkins.values():
-        items.sort(key=lambda c: c.date)
-    return habits, checkins
 
 
 async def _advise(rt: Runtime, facts: list[HabitFacts]) -> list[Advice]:

@@ -21,26 +21,20 @@ import uuid
 from collections.abc import Coroutine
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import CursorResult, Executable, desc, func, insert, select, update
+from sqlalchemy import CursorResult, Executable, desc, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import NullType
 
-from habit_server.db.models import CHECKINS, HABITS, REPORTS, USERS
+from habit_server.db.models import REPORTS, USERS
 from habit_server.delivery import Delivery
 from habit_server.delivery.mail import ReportMail
 from habit_server.delivery.rendering import (
-    CHECKIN_COLUMNS,
-    HABIT_COLUMNS,
     RenderedReport,
     RenderPool,
     ReportInput,
-    StoredCheckins,
-    domain_data,
     pool_size,
     render,
 )
@@ -50,9 +44,8 @@ from habit_server.runtime import Runtime
 from habit_server.services.errors import Invalid, NotFound, ServiceError
 from habit_server.services.notifications import unsubscribe_link
 from habit_server.services.principal import Principal
+from habit_server.services.user_data import stored_rows
 from habit_server.services.users import aware
-from sync_protocol.domain.checkin import CheckIn
-from sync_protocol.domain.habit import Habit
 from sync_protocol.report.period import PeriodKind, ReportPeriod
 from sync_protocol.wire.errors import ErrorCode
 from sync_protocol.wire.reports import ReportOut, ReportRequest
@@ -228,45 +221,13 @@ async def get_report(rt: Runtime, who: Principal, report_id: str, *, link: bool)
 # ---- rendering --------------------------------------------------------------------------------------
 
 
-async def _user_rows(
-    conn: AsyncConnection, user_id: uuid.UUID
-) -> tuple[list[tuple[Any, ...]], dict[str, StoredCheckins]]:
-    """The user's live, unarchived habits (rows by ``HABIT_COLUMNS``) and their check-ins, as stored
-    (what ``habit report`` reads locally)."""
-    where = (
-        HABITS.c.user_id == user_id,
-        HABITS.c.created.is_(True),
-        HABITS.c.deleted.is_(False),
-        HABITS.c.archived.is_(False),
-    )
-    habits = [tuple(r) for r in await conn.execute(select(*(HABITS.c[n] for n in HABIT_COLUMNS)).where(*where))]
-    live = (CHECKINS.c.user_id == user_id, CHECKINS.c.cleared.is_(False))
-    columns = [CHECKINS.c[n] for n in CHECKIN_COLUMNS]
-    if conn.dialect.name == "postgresql":  # a row per habit with its check-ins as arrays: far less to decode
-        arrays = (func.array_agg(c, type_=NullType()) for c in columns)  # as asyncpg gives them: lists
-        query = select(CHECKINS.c.habit_id, *arrays).where(*live)
-        rows = await conn.execute(query.group_by(CHECKINS.c.habit_id))
-        return habits, {r[0]: cast(StoredCheckins, tuple(r[1:])) for r in rows}
-    stored: dict[str, tuple[list[Any], ...]] = {}
-    for habit_id, *values in await conn.execute(select(CHECKINS.c.habit_id, *columns).where(*live)):
-        for column, value in zip(stored.setdefault(habit_id, ([], [], [], [])), values, strict=True):
-            column.append(value)
-    return habits, cast(dict[str, StoredCheckins], stored)
-
-
-async def _user_data(conn: AsyncConnection, user_id: uuid.UUID) -> tuple[list[Habit], dict[str, list[CheckIn]]]:
-    """The user's live, unarchived habits and their check-ins, as the domain holds them."""
-    habits, checkins = await _user_rows(conn, user_id)
-    return domain_data(habits, checkins, date.today())
-
-
 async def _build(
     rt: Runtime, user_id: uuid.UUID, period: PeriodKind, start: date, pool: RenderPool | None = None
 ) -> RenderedReport:
     """Read the user's rows, then build and render off the event loop: in ``pool`` (the worker), else
     in a thread, ``REPORT_CONCURRENCY`` at once (see :mod:`habit_server.delivery.rendering`)."""
     async with rt.engine.connect() as conn:
-        habits, checkins = await _user_rows(conn, user_id)
+        habits, checkins = await stored_rows(conn, user_id)
     job = ReportInput(habits, checkins, period, start)
     if pool is not None:
         return await pool.render(job)
@@ -318,10 +279,15 @@ def _summary_text(made: RenderedReport, username: str) -> str:
     return "\n".join(lines)
 
 
+def _stale_before(lease: float) -> datetime:
+    """A ``sending`` claim made before this is older than the lease: its worker died."""
+    return _now() - timedelta(seconds=lease)
+
+
 def _stale(claimed_at: datetime | None, lease: float) -> bool:
-    """Whether a ``sending`` claim is older than the lease (its worker died). A claim without a time
-    was made before claims had one: it is never retaken."""
-    return claimed_at is not None and aware(claimed_at) < _now() - timedelta(seconds=lease)
+    """Whether a ``sending`` claim is stale (:func:`_stale_before`). A claim without a time was made
+    before claims had one: it is never retaken."""
+    return claimed_at is not None and aware(claimed_at) < _stale_before(lease)
 
 
 class _Claim:
@@ -347,7 +313,7 @@ class _Claim:
         """Claim the email (a ``queued`` report whose PDF was just stored too), writing ``values`` with it."""
         now = _now()
         free = R.c.status.in_(("queued", "ready")) | (
-            (R.c.status == "sending") & (R.c.claimed_at < now - timedelta(seconds=self.lease))
+            (R.c.status == "sending") & (R.c.claimed_at < _stale_before(self.lease))
         )
         claim = update(R).where(R.c.id == self.report_id, free).values(status="sending", claimed_at=now, **values)
         done = await _alone(self.rt, claim)

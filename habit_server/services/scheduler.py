@@ -45,7 +45,8 @@ from habit_server.delivery import Delivery
 from habit_server.delivery.mail import TextMail
 from habit_server.runtime import Runtime
 from habit_server.services.notifications import unsubscribe_link
-from habit_server.services.reports import _user_data, enqueue_report
+from habit_server.services.reports import enqueue_report
+from habit_server.services.user_data import habits_and_checkins
 from sync_protocol.coach.facts import HabitFacts, at_risk_facts
 
 log = logging.getLogger("habit_server.scheduler")
@@ -132,7 +133,7 @@ async def _remind(rt: Runtime, delivery: Delivery, row: Any, day: date) -> int:
     if await _already(rt, row.user_id, "reminder", day):
         return 0
     async with rt.engine.connect() as conn:
-        habits, checkins = await _user_data(conn, row.user_id)
+        habits, checkins = await habits_and_checkins(conn, row.user_id, day)
     facts = await anyio.to_thread.run_sync(lambda: at_risk_facts(habits, checkins, day))
     if not facts or not row.email:
         await _record(rt, row.user_id, "reminder", day, "nothing_due" if not facts else "no_email")

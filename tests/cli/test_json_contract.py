@@ -169,17 +169,12 @@ def test_sync_status_without_an_account(habit: Runner) -> None:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from tests.server.conftest import free_port
-    from tests.server.test_server_processes import server_env, start_server, stop
+    from tests.server.test_server_processes import server_env, serving
 
     database = tmp_path_factory.mktemp("contract-server") / "server.db"
     env = server_env(DATABASE_URL=f"sqlite:///{database}", LOGIN_ATTEMPTS_PER_MINUTE="100000")
-    port = free_port()
-    proc = start_server(port, env)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
+    with serving(env) as (base, _):
+        yield base
 
 
 def test_sync_commands_keep_their_documented_keys(seeded: Runner, server_url: str) -> None:

@@ -24,7 +24,7 @@ from habit_server.db.migrate import upgrade
 from sync_protocol.domain.ids import uuid7
 from tests.server.conftest import free_port
 from tests.server.support import PASSWORD, Device
-from tests.server.test_server_processes import server_env, server_output, start_server, stop
+from tests.server.test_server_processes import server_env, server_output, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -204,10 +204,7 @@ def test_restart_and_stop_of_postgres_under_load_give_no_500(
         LOGIN_ATTEMPTS_PER_MINUTE="1000",
         DB_POOL_TIMEOUT_SECONDS="5",
     )
-    port = free_port()
-    proc = start_server(port, env, "--workers", "2")
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(env, "--workers", "2") as (base, proc):
         tokens = []
         for _ in range(3):
             name = f"f{uuid7()[-10:]}"
@@ -226,7 +223,5 @@ def test_restart_and_stop_of_postgres_under_load_give_no_500(
             headers={"Authorization": f"Bearer {tokens[0]}"},
         )
         assert after.status_code == 200, after.text
-    finally:
-        stop(proc)
         if os.environ.get("HABIT_FAULTS_KEEP_LOG"):
             print(server_output(proc)[-5000:])

@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from sync_protocol.domain.ids import uuid7
-from tests.server.conftest import free_port
 from tests.server.support import PASSWORD
-from tests.server.test_server_processes import server_env, server_output, start_server, stop
+from tests.server.test_server_processes import server_env, server_output, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -44,12 +43,8 @@ def server(pg_url: str, redis_url: str, redis_prefix: str) -> Iterator[tuple[str
         HABIT_REDIS_PREFIX=redis_prefix + "fuzz:",
         LOGIN_ATTEMPTS_PER_MINUTE="0",
     )
-    port = free_port()
-    proc = start_server(port, env)
-    try:
-        yield f"http://127.0.0.1:{port}", env
-    finally:
-        stop(proc)
+    with serving(env) as (base, proc):
+        yield base, env
         if proc.returncode not in (0, -15):
             print(server_output(proc)[-3000:])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -65,6 +66,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``habit-server`` on a free port (:func:`start_server`): its base URL and process, stopped at the end."""
+    port = free_port()
+    proc = start_server(port, env, *args)
+    try:
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        stop(proc)
 
 
 @pytest.fixture

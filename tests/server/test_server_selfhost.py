@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from sync_protocol.domain.ids import uuid7
-from tests.server.conftest import free_port, make_settings, open_api
+from tests.server.conftest import make_settings, open_api
 from tests.server.support import PASSWORD, Device
-from tests.server.test_server_processes import server_env, server_output, start_server, stop
+from tests.server.test_server_processes import server_env, server_output, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -27,12 +27,8 @@ def two_workers(pg_url: str, redis_url: str, redis_prefix: str) -> Iterator[tupl
         METRICS="true",
         LOGIN_ATTEMPTS_PER_MINUTE="1000",
     )
-    port = free_port()
-    proc = start_server(port, env, "--workers", "2")
-    try:
-        yield f"http://127.0.0.1:{port}", env, str(proc.pid)
-    finally:
-        stop(proc)
+    with serving(env, "--workers", "2") as (base, proc):
+        yield base, env, str(proc.pid)
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -94,17 +90,12 @@ def test_metrics_sum_every_worker(
 def test_failed_login_line_has_the_address_and_not_the_account(pg_url: str) -> None:
     """What fail2ban reads: one line per failed login, with the address and nothing about the account."""
     env = server_env(DATABASE_URL=pg_url, LOGIN_ATTEMPTS_PER_MINUTE="1000")
-    port = free_port()
-    proc = start_server(port, env)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(env) as (base, proc):
         name, _token = _register(base)
         for password in ("wrong password 1", "wrong password 2"):
             r = httpx.post(f"{base}/api/v1/security/token", data={"username": name, "password": password})
             assert r.status_code == 401
         assert httpx.post(f"{base}/api/v1/security/token", data={"username": name, "password": PASSWORD}).is_success
-    finally:
-        stop(proc)
     log = server_output(proc)
     lines = [line for line in log.splitlines() if "failed login" in line]
     assert len(lines) == 2, log[-2000:]
@@ -121,10 +112,7 @@ def _cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complet
 
 def test_reset_password_reads_stdin_and_logs_out_every_device(pg_url: str) -> None:
     env = server_env(DATABASE_URL=pg_url, LOGIN_ATTEMPTS_PER_MINUTE="1000")
-    port = free_port()
-    proc = start_server(port, env)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(env) as (base, _):
         name, token = _register(base)
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{base}/api/v1/users/me", headers=headers).status_code == 200
@@ -139,8 +127,6 @@ def test_reset_password_reads_stdin_and_logs_out_every_device(pg_url: str) -> No
         assert old.status_code == 401
         new = httpx.post(f"{base}/api/v1/security/token", data={"username": name, "password": "a new long password"})
         assert new.status_code == 200
-    finally:
-        stop(proc)
 
 
 async def test_metrics_are_off_unless_enabled(sqlite_url: str) -> None:

@@ -23,7 +23,7 @@ from habit_tui.services.context import Session, open_session
 from habit_tui.settings import load_settings
 from tests.habit_cli import Result, run_habit
 from tests.server.conftest import free_port, pg_server_url, pg_url, redis_prefix, redis_url  # noqa: F401 - fixtures
-from tests.server.test_server_processes import server_env, start_server, stop
+from tests.server.test_server_processes import server_env, serving, start_server, stop
 
 PASSWORD = "correct horse battery"
 TODAY = date(2026, 11, 24)
@@ -68,12 +68,8 @@ def sync_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             REDIS_URL=request.getfixturevalue("redis_url"),
             HABIT_REDIS_PREFIX=prefix,
         )
-    port = free_port()
-    proc = start_server(port, env)
-    try:
-        yield Server(proc, f"http://127.0.0.1:{port}", request.param)
-    finally:
-        stop(proc)
+    with serving(env) as (base, proc):
+        yield Server(proc, base, request.param)
 
 
 def new_username() -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.habit_cli import Result, assert_clean_error
-from tests.sync.conftest import PASSWORD, Device, free_port, new_username, start_server, stop, sync_server_env
+from tests.server.test_server_processes import serving
+from tests.sync.conftest import PASSWORD, Device, new_username, sync_server_env
 from tests.sync.test_sync_faults import cli_register
 
 
@@ -31,12 +32,8 @@ class InviteServer:
 @pytest.fixture
 def invite_server(tmp_path: Path) -> Iterator[InviteServer]:
     env = sync_server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'server.db'}", REGISTRATION="invite")
-    port = free_port()
-    proc = start_server(port, env)
-    try:
-        yield InviteServer(f"http://127.0.0.1:{port}", env)
-    finally:
-        stop(proc)
+    with serving(env) as (base, _):
+        yield InviteServer(base, env)
 
 
 def register(device: Device, server: str, user: str, *invite: str) -> Result:

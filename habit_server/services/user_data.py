@@ -1,0 +1,48 @@
+"""A user's habits and check-ins read whole, for the use-cases that look at everything at once:
+reports (rendered in this process or a worker's render process), reminders and coaching."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
+
+from habit_server.db.models import CHECKINS, HABITS
+from habit_server.delivery.rendering import CHECKIN_COLUMNS, HABIT_COLUMNS, StoredCheckins, domain_data
+from sync_protocol.domain.checkin import CheckIn
+from sync_protocol.domain.habit import Habit
+
+H, C = HABITS, CHECKINS
+
+
+async def stored_rows(
+    conn: AsyncConnection, user_id: uuid.UUID
+) -> tuple[list[tuple[Any, ...]], dict[str, StoredCheckins]]:
+    """The user's live, unarchived habits (rows by ``HABIT_COLUMNS``, in board order) and their
+    check-ins, as stored (what ``habit report`` reads locally): plain values a render process takes."""
+    where = (H.c.user_id == user_id, H.c.created.is_(True), H.c.deleted.is_(False), H.c.archived.is_(False))
+    query = select(*(H.c[n] for n in HABIT_COLUMNS)).where(*where).order_by(H.c.position, H.c.id)
+    habits = [tuple(r) for r in await conn.execute(query)]
+    live = (C.c.user_id == user_id, C.c.cleared.is_(False))
+    columns = [C.c[n] for n in CHECKIN_COLUMNS]
+    if conn.dialect.name == "postgresql":  # a row per habit with its check-ins as arrays: far less to decode
+        arrays = (func.array_agg(c, type_=NullType()) for c in columns)  # as asyncpg gives them: lists
+        rows = await conn.execute(select(C.c.habit_id, *arrays).where(*live).group_by(C.c.habit_id))
+        return habits, {r[0]: cast(StoredCheckins, tuple(r[1:])) for r in rows}
+    stored: dict[str, tuple[list[Any], ...]] = {}
+    for habit_id, *values in await conn.execute(select(C.c.habit_id, *columns).where(*live)):
+        for column, value in zip(stored.setdefault(habit_id, ([], [], [], [])), values, strict=True):
+            column.append(value)
+    return habits, cast(dict[str, StoredCheckins], stored)
+
+
+async def habits_and_checkins(
+    conn: AsyncConnection, user_id: uuid.UUID, today: date
+) -> tuple[list[Habit], dict[str, list[CheckIn]]]:
+    """:func:`stored_rows` as the domain holds them."""
+    habits, checkins = await stored_rows(conn, user_id)
+    return domain_data(habits, checkins, today)

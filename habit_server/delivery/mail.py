@@ -7,6 +7,7 @@ v1's ``SendRawEmail``, whose form-encoding of a PDF-sized message took a fifth o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import make_msgid
@@ -36,7 +37,23 @@ class TextMail:
     unsubscribe: str = ""
 
 
-_POLICY = default.clone(max_line_length=998)
+class _Headers(HeaderRegistry):
+    """The standard header classes, each made once: ``HeaderRegistry`` makes a new class for every
+    header it parses (a quarter of the time an email took to build, measured)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+_POLICY = default.clone(max_line_length=998, header_factory=_Headers())
 """RFC 5322's line bound: a long ``List-Unsubscribe`` URL stays one plain header, not an encoded word."""
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,7 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import CursorResult, Executable, desc, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from habit_server.db.models import REPORTS, USERS
 from habit_server.delivery import Delivery
@@ -90,10 +92,18 @@ def _out(row: Any, url: str | None = None) -> ReportOut:
     )
 
 
-async def _alone(rt: Runtime, statement: Executable) -> CursorResult[Any]:
-    """Run one writing statement on its own (autocommit: no BEGIN and COMMIT round trips)."""
+@asynccontextmanager
+async def _autocommit(rt: Runtime) -> AsyncIterator[AsyncConnection]:
+    """A connection whose statements each commit on their own (no BEGIN and COMMIT or ROLLBACK round
+    trips): for single writes, and for reads that need no snapshot across statements."""
     async with rt.engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+async def _alone(rt: Runtime, statement: Executable) -> CursorResult[Any]:
+    """Run one writing statement on its own (autocommit)."""
+    async with _autocommit(rt) as conn:
         return await conn.execute(statement)
 
 
@@ -224,11 +234,15 @@ async def get_report(rt: Runtime, who: Principal, report_id: str, *, link: bool)
 async def _build(
     rt: Runtime, user_id: uuid.UUID, period: PeriodKind, start: date, pool: RenderPool | None = None
 ) -> RenderedReport:
-    """Read the user's rows, then build and render off the event loop: in ``pool`` (the worker), else
-    in a thread, ``REPORT_CONCURRENCY`` at once (see :mod:`habit_server.delivery.rendering`)."""
-    async with rt.engine.connect() as conn:
+    """Read the user's rows, then :func:`_render` them."""
+    async with _autocommit(rt) as conn:
         habits, checkins = await stored_rows(conn, user_id)
-    job = ReportInput(habits, checkins, period, start)
+    return await _render(rt, ReportInput(habits, checkins, period, start), pool)
+
+
+async def _render(rt: Runtime, job: ReportInput, pool: RenderPool | None) -> RenderedReport:
+    """Build and render off the event loop: in ``pool`` (the worker), else in a thread,
+    ``REPORT_CONCURRENCY`` at once (see :mod:`habit_server.delivery.rendering`)."""
     if pool is not None:
         return await pool.render(job)
     slots = _render_slots.setdefault(
@@ -352,17 +366,18 @@ async def process_job(
         .join(USERS, USERS.c.id == R.c.user_id)
         .where(R.c.id == report_id)
     )
-    async with rt.engine.connect() as conn:
+    async with _autocommit(rt) as conn:  # the job's row, then (mostly) the user's rows: one connection
         row = (await conn.execute(query)).first() if report_id else None
-    if row is None or report_id is None:
-        raise JobFailed("no such report (its account may be gone)")
-    if row.status in (*DONE, "failed"):
-        return  # already delivered (a redelivery) or given up
-    if row.status == "sending" and not _stale(row.claimed_at, lease):
-        raise JobFailed("another worker is sending this report")
+        if row is None or report_id is None:
+            raise JobFailed("no such report (its account may be gone)")
+        if row.status in (*DONE, "failed"):
+            return  # already delivered (a redelivery) or given up
+        if row.status == "sending" and not _stale(row.claimed_at, lease):
+            raise JobFailed("another worker is sending this report")
+        habits, checkins = await stored_rows(conn, row.user_id)
     start = date.fromisoformat(row.start)
     key = row.s3_key or report_key(str(row.user_id), row.period, start)
-    made = await _build(rt, row.user_id, row.period, start, pool)
+    made = await _render(rt, ReportInput(habits, checkins, row.period, start), pool)
     stored: dict[str, Any] = {}
     if row.status == "queued":
         await anyio.to_thread.run_sync(delivery.store.put, key, made.pdf)

@@ -32,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from sync_protocol.domain.checkin import CheckIn
@@ -78,8 +79,10 @@ def domain_data(
     checkins: dict[str, list[CheckIn]] = {}
     for habit in habits:
         days, values, skipped, notes = stored.get(habit.id, ((), (), (), ()))
-        rows = zip(days, values, skipped, notes, strict=True)
-        checkins[habit.id] = [CheckIn(date.fromisoformat(d), v, bool(s), n) for d, v, s, n in rows]
+        rows = zip(map(date.fromisoformat, days), values, map(bool, skipped), notes, strict=True)
+        # A year of check-ins per habit: each made by tuple.__new__ as CheckIn's own __new__ makes it, without
+        # a Python call per check-in (less than half the time).
+        checkins[habit.id] = list(map(tuple.__new__, repeat(CheckIn), rows))
     return habits, checkins
 
 

@@ -67,9 +67,7 @@ def chart_legend(pdf: FPDF, x: float, y: float) -> None:
         pdf.set_fill_color(color)
         pdf.rect(x, y + 0.6, 2.4, 2.4, style="F")
         theme.use(pdf, 7, color=theme.MUTED)
-        pdf.set_xy(x + 3.0, y)
-        pdf.cell(h=3.6, text=text)
-        x = pdf.get_x() + 4
+        x = theme.inline(pdf, x + 3.0, y, text, h=3.6) + 4
 
 
 def calendar_width() -> float:
@@ -89,15 +87,12 @@ def calendar(pdf: FPDF, report: Report, x: float, y: float) -> float:
         y += CELL + GAP
     y += 0.6
     theme.use(pdf, 6.5, color=theme.MUTED)
-    pdf.set_xy(x, y)
-    pdf.cell(h=3.6, text="Less")
-    lx = pdf.get_x() + 1
+    lx = theme.inline(pdf, x, y, "Less", h=3.6) + 1
     for color in theme.HEAT:
         pdf.set_fill_color(color)
         pdf.rect(lx, y + 0.4, 2.8, 2.8, style="F", round_corners=True, corner_radius=0.5)
         lx += 3.4
-    pdf.set_xy(lx + 0.6, y)
-    pdf.cell(h=3.6, text="More")
+    theme.inline(pdf, lx + 0.6, y, "More", h=3.6)
     return y + 4
 
 

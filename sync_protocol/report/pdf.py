@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from sync_protocol.domain.habit import NO_RATE, format_rate
@@ -59,12 +60,31 @@ def render(report: Report) -> RenderedPdf:
 
 
 def _document(report: Report) -> FPDF:
-    from fpdf import FPDF
+    document: Any = _document_class()(orientation="portrait", unit="mm", format="A4")
+    document.glyphs = Glyphs(document)
+    document.footer_text = f"Habit report · {report.period.label}"
+    pdf: FPDF = document
+    pdf.set_margins(theme.MARGIN, theme.MARGIN, theme.MARGIN)
+    pdf.set_auto_page_break(True, margin=theme.BOTTOM)
+    pdf.c_margin = 0
+    typeface(theme.FAMILY, "", theme.REGULAR, theme.BASE_TEXT).add_to(pdf)
+    typeface(theme.FAMILY, "B", theme.BOLD, theme.BASE_TEXT).add_to(pdf)
+    pdf.set_creation_date(datetime.combine(report.as_of, time(12, 0), tzinfo=UTC))
+    pdf.set_title(f"Habit report: {report.period.label}")
+    pdf.set_subject(f"Habits from {report.period.start.isoformat()} to {report.as_of.isoformat()}")
+    pdf.set_creator("habit")
+    pdf.set_lang("en")
+    return pdf
 
-    footer_text = f"Habit report · {report.period.label}"
+
+@cache
+def _document_class() -> Any:
+    """The report's FPDF subclass (made once: fpdf2 is imported when a report is first drawn)."""
+    from fpdf import FPDF
 
     class Document(FPDF):
         glyphs: Glyphs
+        footer_text: str
 
         def normalize_text(self, text: str) -> str:
             # Every string drawn or measured passes here: what no font has becomes a replacement glyph.
@@ -86,23 +106,11 @@ def _document(report: Report) -> FPDF:
             self.set_line_width(0.2)
             top = theme.PAGE_H - 12.5
             self.line(theme.MARGIN, top, theme.MARGIN + theme.CONTENT_W, top)
-            theme.label(self, theme.MARGIN, top + 1.5, theme.CONTENT_W / 2, 4, footer_text)
+            theme.label(self, theme.MARGIN, top + 1.5, theme.CONTENT_W / 2, 4, self.footer_text)
             self.set_xy(theme.MARGIN + theme.CONTENT_W / 2, top + 1.5)
             self.cell(theme.CONTENT_W / 2, 4, f"Page {self.page_no()} of {{nb}}", align="R")  # {nb}: cell() only
 
-    pdf = Document(orientation="portrait", unit="mm", format="A4")
-    pdf.glyphs = Glyphs(pdf)
-    pdf.set_margins(theme.MARGIN, theme.MARGIN, theme.MARGIN)
-    pdf.set_auto_page_break(True, margin=theme.BOTTOM)
-    pdf.c_margin = 0
-    typeface(theme.FAMILY, "", theme.REGULAR).add_to(pdf)
-    typeface(theme.FAMILY, "B", theme.BOLD).add_to(pdf)
-    pdf.set_creation_date(datetime.combine(report.as_of, time(12, 0), tzinfo=UTC))
-    pdf.set_title(f"Habit report: {report.period.label}")
-    pdf.set_subject(f"Habits from {report.period.start.isoformat()} to {report.as_of.isoformat()}")
-    pdf.set_creator("habit")
-    pdf.set_lang("en")
-    return pdf
+    return Document
 
 
 def _title(pdf: FPDF, report: Report, y: float) -> float:
@@ -113,16 +121,14 @@ def _title(pdf: FPDF, report: Report, y: float) -> float:
     pdf.cell(text=f"{'weekly' if period.kind == 'week' else 'monthly'} habit report".upper())
     pdf.set_char_spacing(0)
     theme.use(pdf, 24, bold=True)
-    pdf.set_xy(theme.MARGIN, y + 5)
-    pdf.cell(text=period.title)
+    theme.inline(pdf, theme.MARGIN, y + 5, period.title)
     parts = [f"{span_text(period.start, period.end)} {period.end.year}"]
     parts.append(f"{report.summary.habits_total} habit{'s' if report.summary.habits_total != 1 else ''}")
     if not report.complete:
         parts.append(f"so far, up to {short_date(report.as_of)}")
     parts.append(f"compared with {report.previous_period.short_label}")
     theme.use(pdf, 9.5, color=theme.MUTED)
-    pdf.set_xy(theme.MARGIN, y + 16)
-    pdf.cell(text=" · ".join(parts))
+    theme.inline(pdf, theme.MARGIN, y + 16, " · ".join(parts))
     y += 23
     pdf.set_draw_color(theme.RULE)
     pdf.set_line_width(0.3)
@@ -180,33 +186,32 @@ def _tone(change: float | None) -> str:
 def _broken(pdf: FPDF, report: Report, y: float) -> float:
     broken = sorted(report.summary.broken_streaks, key=lambda b: (-b.length, b.on, b.habit.casefold()))
     theme.use(pdf, 8, bold=True)
-    pdf.set_xy(theme.MARGIN, y)
-    pdf.cell(h=4.2, text="Streaks broken: ")
-    x = pdf.get_x()
+    x = theme.inline(pdf, theme.MARGIN, y, "Streaks broken: ", h=4.2)
     if not broken:
         theme.use(pdf, 8, color=theme.MUTED)
-        pdf.cell(h=4.2, text=f"none this {report.kind}.")
+        theme.inline(pdf, x, y, f"none this {report.kind}.", h=4.2)
         return y + 4.5
     shown = [f"{b.habit} ({b.unit.text(b.length)}, {short_date(b.on)})" for b in broken[:MAX_BROKEN]]
     text = " · ".join(shown)
     if len(broken) > MAX_BROKEN:
         text += f" · and {len(broken) - MAX_BROKEN} shorter"
     theme.use(pdf, 8)
+    room = theme.MARGIN + theme.CONTENT_W - x
+    if _one_line(pdf, text, room):
+        theme.label(pdf, x, y, room, 4.2, text)
+        return y + 4.2
     pdf.set_xy(x, y)
-    pdf.multi_cell(theme.MARGIN + theme.CONTENT_W - x, 4.2, text, align="L")
+    pdf.multi_cell(room, 4.2, text, align="L")
     return pdf.get_y()
 
 
 def _heading(pdf: FPDF, text: str, y: float, caption: str = "") -> float:
     """A section title with an optional grey caption on its baseline; returns the y below it."""
     theme.use(pdf, 11, bold=True)
-    pdf.set_xy(theme.MARGIN, y)
-    pdf.cell(h=6, text=text)
+    x = theme.inline(pdf, theme.MARGIN, y, text, h=6)
     if caption:
-        x = pdf.get_x() + 3
         theme.use(pdf, 7.5, color=theme.MUTED)
-        pdf.set_xy(x, y + 0.45)
-        pdf.cell(h=6, text=caption)
+        theme.inline(pdf, x + 3, y + 0.45, caption, h=6)
     return y + 8
 
 
@@ -221,8 +226,7 @@ def _charts(pdf: FPDF, report: Report, y: float) -> float:
     hx = theme.MARGIN + calendar_width() + 12
     hw = theme.MARGIN + theme.CONTENT_W - hx
     theme.use(pdf, 11, bold=True)
-    pdf.set_xy(hx, y - 8)
-    pdf.cell(h=6, text="Highlights")
+    theme.inline(pdf, hx, y - 8, "Highlights", h=6)
     hy = y + 0.5
     for item in highlights(report):
         theme.use(pdf, 6.5, bold=True, color=theme.MUTED)
@@ -244,8 +248,7 @@ def _habits(pdf: FPDF, report: Report, y: float) -> float:
     mark_legend(pdf, theme.MARGIN + theme.CONTENT_W, y - 6.15)
     if not report.habits:
         theme.use(pdf, 9, color=theme.MUTED)
-        pdf.set_xy(theme.MARGIN, y)
-        pdf.cell(text="No habits were tracked in this period.")
+        theme.inline(pdf, theme.MARGIN, y, "No habits were tracked in this period.")
         return y + 6
     return habit_table(pdf, report, y)
 

@@ -13,6 +13,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sync_protocol.report.typeface import draw_rects
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -42,15 +44,14 @@ class Shapes:
                 if radius:
                     pdf.set_draw_color(color)
                     pdf.set_line_width(2 * radius)
-                for x, y, w, h in rects:
-                    if radius:
-                        pdf.rect(x + radius, y + radius, w - 2 * radius, h - 2 * radius, style=RenderStyle.DF)
-                    else:
-                        pdf.rect(x, y, w, h, style=RenderStyle.F)
+                if radius:
+                    inset = [(x + radius, y + radius, w - 2 * radius, h - 2 * radius) for x, y, w, h in rects]
+                    draw_rects(pdf, inset, RenderStyle.DF)
+                else:
+                    draw_rects(pdf, rects, RenderStyle.F)
         for (color, line_width), rects in self._outlines.items():
             pdf.set_draw_color(color)
             pdf.set_line_width(line_width)
-            for x, y, w, h in rects:
-                pdf.rect(x, y, w, h, style=RenderStyle.D)
+            draw_rects(pdf, rects, RenderStyle.D)
         self._fills.clear()
         self._outlines.clear()

@@ -88,9 +88,7 @@ def mark_legend(pdf: FPDF, right: float, y: float) -> None:
     for mark, text in LEGEND:
         pdf.set_fill_color(MARK_COLORS[mark] or "#ffffff")
         pdf.rect(x, y + 0.6, 2.4, 2.4, style="F")
-        pdf.set_xy(x + 3.0, y)
-        pdf.cell(h=3.6, text=text)
-        x = pdf.get_x() + 3.5
+        x = theme.inline(pdf, x + 3.0, y, text, h=3.6) + 3.5
 
 
 def _header(pdf: FPDF, report: Report, cols: list[Column], y: float) -> float:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sync_protocol.report.typeface import current_font
+from sync_protocol.report.typeface import current_font, show_text, text_operand
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -19,6 +19,10 @@ FONTS = Path(__file__).with_name("fonts")
 FAMILY = "DejaVu"
 REGULAR = FONTS / "DejaVuSans.ttf"
 BOLD = FONTS / "DejaVuSans-Bold.ttf"
+BASE_TEXT = "".join(map(chr, range(0x20, 0x7F))) + "·…–−±×▲▼\ufffd"
+"""Printable ASCII and the symbols the report itself writes (text.py, period.py, the ``·`` between parts,
+the ``…`` of a cut text, ``�``): the glyphs every report embeds, so that reports within them share one
+font program per font (:mod:`.typeface`)."""
 
 PAGE_W = 210.0
 PAGE_H = 297.0
@@ -52,10 +56,19 @@ _widths: dict[tuple[str, str, float, float, float, float, str], float] = {}
 
 def use(pdf: FPDF, size: float, *, bold: bool = False, color: str = INK) -> None:
     """Set font, size and text colour in one call."""
-    # set_font() works through its arguments before it finds the font already set: look first.
-    if current_font(pdf)[0] != _FONT_KEYS[bold] or pdf.font_size_pt != size:
+    _set_type(pdf, size, bold)
+    text_color = device_color(color)
+    if pdf.text_color is not text_color:
+        pdf.set_text_color(text_color)
+
+
+def _set_type(pdf: FPDF, size: float, bold: bool) -> None:
+    """``pdf.set_font(FAMILY, "B" if bold else "", size)``, called only for a change of font (it works through
+    its arguments before it finds the font already set), and only a change of size for that."""
+    if current_font(pdf)[0] != _FONT_KEYS[bold]:
         pdf.set_font(FAMILY, "B" if bold else "", size)
-    pdf.set_text_color(device_color(color))
+    elif pdf.font_size_pt != size:
+        pdf.set_font_size(size)
 
 
 @lru_cache(maxsize=256)
@@ -81,11 +94,12 @@ def width(pdf: FPDF, text: str) -> float:
 def label(pdf: FPDF, x: float, y: float, w: float, h: float, text: str, *, align: Align = "L") -> None:
     """What ``pdf.set_xy(x, y); pdf.cell(w, h, text, align=align)`` draws (the current position aside).
 
-    A text the current font draws alone goes through ``pdf.text`` at the place ``cell`` would put it,
-    at a fifth of the cost; any other (one that needs the fallback font) through ``cell``.
+    A text the current font draws alone is written as ``pdf.text`` would write it (:func:`.typeface.show_text`)
+    at the place ``cell`` would put it, at a small fraction of the cost; any other (one that needs the fallback
+    font) goes through ``cell``.
     """
-    cmap = current_font(pdf)[1]
-    if not text or not all(ord(ch) in cmap for ch in text):
+    operand = text_operand(pdf, text)
+    if operand is None:
         pdf.set_xy(x, y)
         pdf.cell(w, h, text, align=align)
         return
@@ -94,7 +108,19 @@ def label(pdf: FPDF, x: float, y: float, w: float, h: float, text: str, *, align
     else:
         room = w - width(pdf, text)
         x += room - pdf.c_margin if align == "R" else room / 2
-    pdf.text(x, y + 0.5 * h + 0.3 * pdf.font_size, text)
+    show_text(pdf, x, y + 0.5 * h + 0.3 * pdf.font_size, text, operand)
+
+
+def inline(pdf: FPDF, x: float, y: float, text: str, *, h: float | None = None) -> float:
+    """What ``pdf.set_xy(x, y); pdf.cell(h=h, text=text)`` draws (a cell as wide as its text, on a page where
+    it fits), as :func:`label` draws it; returns the x where that cell ends (``pdf.get_x()`` after it)."""
+    if text_operand(pdf, text) is None:
+        pdf.set_xy(x, y)
+        pdf.cell(h=h, text=text)
+        return pdf.get_x()
+    w = width(pdf, text) + pdf.c_margin + pdf.c_margin  # as cell() adds them up
+    label(pdf, x, y, w, pdf.font_size if h is None else h, text)
+    return x + w
 
 
 def shrink_to_fit(pdf: FPDF, text: str, room: float, size: float, *, bold: bool = False, smallest: float = 9.0) -> str:
@@ -103,7 +129,7 @@ def shrink_to_fit(pdf: FPDF, text: str, room: float, size: float, *, bold: bool 
     Returns the text to draw: whole, or (only if it is too wide even at ``smallest``) cut by :func:`fit`.
     """
     while True:
-        pdf.set_font(FAMILY, "B" if bold else "", size)
+        _set_type(pdf, size, bold)
         if width(pdf, text) <= room:
             return text
         if size <= smallest:

@@ -1,27 +1,48 @@
-"""Fonts read once per process and shared by every report drawn in it.
+"""Fonts read once per process and shared by every report drawn in it, and the few operators written
+faster than fpdf2 writes them.
 
-fpdf2's ``add_font`` parses the whole font file for each document (some 70 ms for DejaVu Sans)
-and, when the document is written, subsets that parsed copy in place with fontTools, reading all
-of its six thousand glyphs again. Here a :class:`Typeface` parses its file once (the *template*,
-made by ``add_font`` itself); :meth:`Typeface.add_to` gives a document a copy of the template that
-shares its metrics and character map, and :func:`write` hands each such copy, as the document is
-written, a fontTools font to subset: the template's own for the first document (as fpdf2 would),
-then one read from the typeface's *working font*. That is a subset of the file, kept in memory as
-bytes, that holds every block of 32 code points the documents of this process have drawn (a few
-hundred glyphs, so fontTools reads little); a document that draws a character from a new block
-grows it once, from the file. A glyph is copied into the PDF unchanged, so what a page shows, and
-the bytes of a document, do not depend on what the working font holds.
+fpdf2's ``add_font`` parses the whole font file for each document (some 70 ms for DejaVu Sans) and,
+when the document is written, subsets that parsed copy with fontTools and saves the subset (some
+12 ms a report for its two fonts). Here a :class:`Typeface` parses its file once (the *template*, made
+by ``add_font`` itself); :meth:`Typeface.add_to` gives a document a copy of the template that shares
+its metrics and character map.
 
-This is the one module that reaches into fpdf2's font objects (:func:`_document_copy`, the slots
-of ``TTFFont``, :func:`current_font`); ``tests/report/test_typeface.py`` fails when fpdf2 changes them.
+What a document embeds of a TrueType font, its *program* (the subset font file), is made once per
+glyph set and kept (:meth:`Typeface.program`, the last MAX_PROGRAMS of them). So that reports share
+programs, a document's glyphs are padded with the typeface's *base* characters (printable ASCII and
+the symbols the report writes itself): every report whose text stays within them embeds one and the
+same program; one with other characters (accents, Greek, CJK) gets a program of its own. As the
+document is written, :func:`write` hands fpdf2 a *prebuilt* stand-in for the fontTools font
+(:func:`_prebuilt_class`): it has the program's glyph list and no tables, so fpdf2 subsets it for
+nothing, takes its glyph ids from the program and saves nothing; :func:`_fill_programs` then puts
+the program, compressed once, in the font file stream. fpdf2 still writes all that depends on the
+document's own glyphs (their codes, in the order first drawn, widths, ToUnicode, CIDToGIDMap).
+
+A program is made with fontTools from the typeface's *working font*: a subset of the file, kept in
+memory as bytes, that holds every block of 32 code points the documents of this process have drawn (a
+few hundred glyphs, so fontTools reads little), grown once from the file when a document draws a
+character from a new block; the first program is made from the template's own fontTools font. A CFF
+font (the CJK fallback) is still subset by fpdf2, from the working font. A glyph is copied into the
+PDF unchanged, and the glyph ids of a program depend only on its glyph set, so what a page shows, and
+the bytes of a document, do not depend on what the process drew before it.
+
+:func:`show_text` and :func:`draw_rects` write what ``FPDF.text`` and ``FPDF.rect`` write, at a
+fraction of the cost (a report draws hundreds of labels and day squares).
+
+This is the one module that reaches into fpdf2's internals: its font objects (:func:`_document_copy`,
+the slots of ``TTFFont``, :func:`current_font`), how it embeds a font (the prebuilt stand-in,
+:func:`_fill_programs`) and the operators it writes (:func:`show_text`, :func:`draw_rects`);
+``tests/report/test_typeface.py`` fails when fpdf2 changes them.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Collection
-from dataclasses import dataclass
+import zlib
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -29,6 +50,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from fpdf.drawing_primitives import DeviceGray, DeviceRGB
+    from fpdf.enums import RenderStyle
     from fpdf.fonts import TTFFont
     from fpdf.output import OutputProducer
 
@@ -40,6 +63,10 @@ UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "kern")
 """Left out of a working font: FontForge's time stamp (which fontTools cannot subset) and the layout
 tables, which fpdf2 drops from the PDF after fontTools has read them, and ``kern``, which no PDF
 viewer reads (a PDF places every glyph itself)."""
+UNEMBEDDED_TABLES = ("MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR")
+"""Left out of a program too, as fpdf2 leaves them out of the subsets it makes (``OutputProducer._add_fonts``)."""
+MAX_PROGRAMS = 32
+"""How many programs (glyph sets) a typeface keeps: one serves every report within its base characters."""
 
 SHARED_SLOTS = frozenset(
     {
@@ -85,22 +112,40 @@ class _Working:
 
 
 @dataclass(frozen=True, slots=True)
+class _Program:
+    """A font program: the subset font file, made once for a glyph set."""
+
+    data: bytes
+    ids: Mapping[str, int]
+    """Glyph ids by glyph name (``data`` keeps no names: its ``post`` table is format 3)."""
+    deflated: bytes
+    """``data`` compressed as fpdf2 compresses a stream (zlib, its default level)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Unembedded:
     """What a document's copy holds instead of a fontTools font until :func:`write` gives it one."""
 
     typeface: Typeface
+    operands: dict[str, str] = field(default_factory=dict)
+    """:func:`text_operand` of the texts drawn in this font in this document ("" when it cannot)."""
 
 
 class Typeface:
-    """One font file (a family and style), parsed once; thread-safe."""
+    """One font file (a family and style), parsed once; thread-safe.
 
-    def __init__(self, family: str, style: str, path: Path) -> None:
-        self.family, self.style, self.path = family, style, path
+    ``base``: the characters whose glyphs every program of a TrueType font holds (see the module's text).
+    """
+
+    def __init__(self, family: str, style: str, path: Path, base: str = "") -> None:
+        self.family, self.style, self.path, self.base = family, style, path, base
         self._lock = threading.Lock()
         self._template: TTFFont | None = None
         self._fresh: Any = None  # the template's own fontTools font, until the first document embeds it
         self._code_points: dict[str, list[int]] = {}
         self._working: _Working | None = None
+        self._base_glyphs: frozenset[str] = frozenset()
+        self._programs: OrderedDict[frozenset[str], _Program] = OrderedDict()
 
     def add_to(self, pdf: FPDF) -> None:
         """What ``pdf.add_font(family, style, path)`` does, without reading the file again."""
@@ -119,11 +164,47 @@ class Typeface:
                 self._fresh, template.ttfont = template.ttfont, None
                 for cp, glyph in template.cmap.items():
                     self._code_points.setdefault(glyph, []).append(cp)
+                self._base_glyphs = frozenset(template.cmap[ord(ch)] for ch in self.base if ord(ch) in template.cmap)
                 self._template = template
             return self._template
 
+    def embedding(self, glyphs: Collection[str]) -> Any:
+        """What fpdf2 subsets and embeds for a document that draws ``glyphs`` (names): the prebuilt stand-in
+        of their program, or for a CFF font a fontTools font that holds them (:meth:`source`)."""
+        if not self.template().is_cff:
+            program = self.program(glyphs)
+            if ".notdef" in program.ids:  # what fontTools adds to a glyph list without a glyf table
+                return _prebuilt_class()(program)
+        return self.source(glyphs)
+
+    def program(self, glyphs: Collection[str]) -> _Program:
+        """The program of ``glyphs`` and the base characters' glyphs: kept, or made now from :meth:`source`."""
+        self.template()
+        wanted = self._base_glyphs.union(glyphs)
+        with self._lock:
+            found = self._programs.get(wanted)
+            if found is not None:
+                self._programs.move_to_end(wanted)
+                return found
+        fonttools = _fonttools()
+        font = self.source(wanted)
+        options = fonttools.subset.Options(notdef_outline=True, recommended_glyphs=True)
+        options.drop_tables += [*UNUSED_TABLES, *UNEMBEDDED_TABLES]
+        subsetter = fonttools.subset.Subsetter(options)
+        subsetter.populate(glyphs=wanted)
+        subsetter.subset(font)
+        out = BytesIO()
+        font.save(out)
+        data = out.getvalue()
+        program = _Program(data, {glyph: i for i, glyph in enumerate(font.getGlyphOrder())}, zlib.compress(data))
+        with self._lock:
+            self._programs[wanted] = program
+            while len(self._programs) > MAX_PROGRAMS:
+                self._programs.popitem(last=False)
+        return program
+
     def source(self, glyphs: Collection[str]) -> Any:
-        """A fontTools font that holds ``glyphs`` (names), for fpdf2 to subset and embed.
+        """A fontTools font that holds ``glyphs`` (names), to subset (for a program, or by fpdf2).
 
         The first document gets the template's own (parsed already); the next ones a copy of the
         working font, made from the file at the first of them that needs it.
@@ -177,14 +258,37 @@ def _without_unused_tables(font: Any) -> Any:
     return font
 
 
-_typefaces: dict[tuple[str, str, Path], Typeface] = {}
+@cache
+def _prebuilt_class() -> Any:
+    """The prebuilt stand-in's class, made when a font is first embedded (it is a fontTools font)."""
+
+    class Prebuilt(_fonttools().ttLib.TTFont):  # type: ignore[misc]
+        """fpdf2 internals: what ``OutputProducer._add_fonts`` subsets, asks glyph ids of and saves, for a
+        program made already. It has the program's glyph list and no tables: subsetting it reads nothing
+        (and only shortens its glyph list); its glyph ids are the program's; it saves nothing."""
+
+        def __init__(self, program: _Program) -> None:
+            super().__init__(recalcBBoxes=False, recalcTimestamp=False)
+            self.program = program
+            self.setGlyphOrder(list(program.ids))
+
+        def getGlyphID(self, glyphName: str) -> int:  # fontTools' names
+            return self.program.ids[glyphName]
+
+        def save(self, file: Any, reorderTables: bool | None = True) -> None:
+            """Nothing: :func:`_fill_programs` puts the program in the PDF, compressed already."""
+
+    return Prebuilt
+
+
+_typefaces: dict[tuple[str, str, Path, str], Typeface] = {}
 _typefaces_lock = threading.Lock()
 
 
-def typeface(family: str, style: str, path: Path) -> Typeface:
-    """The process's one :class:`Typeface` for this file, family and style."""
+def typeface(family: str, style: str, path: Path, base: str = "") -> Typeface:
+    """The process's one :class:`Typeface` for this file, family, style and base characters."""
     with _typefaces_lock:
-        return _typefaces.setdefault((family, style, path), Typeface(family, style, path))
+        return _typefaces.setdefault((family, style, path, base), Typeface(family, style, path, base))
 
 
 def current_font(pdf: FPDF) -> tuple[str, dict[int, str]]:
@@ -194,8 +298,71 @@ def current_font(pdf: FPDF) -> tuple[str, dict[int, str]]:
     return ("", {}) if font is None else (font.fontkey, getattr(font, "cmap", {}))
 
 
+def text_operand(pdf: FPDF, text: str) -> str | None:
+    """What ``pdf.text`` would write for ``text`` in the current font (``(...) Tj``, in the document's own
+    codes), remembered for the document; None when that font (one of a :class:`Typeface`) lacks one of
+    its characters, or ``text`` is empty."""
+    font: Any = pdf.current_font
+    pending = getattr(font, "ttfont", None)
+    if not isinstance(pending, _Unembedded):
+        return None
+    operand = pending.operands.get(text)
+    if operand is None:
+        cmap = font.cmap
+        drawable = text and all(ord(ch) in cmap for ch in text)
+        # encode_text gives each new character its code (as pdf.text does) and its glyph a place in the subset.
+        operand = pending.operands[text] = font.encode_text(text) if drawable else ""
+    return operand or None
+
+
+def show_text(pdf: FPDF, x: float, y: float, text: str, operand: str) -> None:
+    """``pdf.text(x, y, text)``, written directly (at a fraction of its cost) when it is a plain filled line;
+    ``operand`` is the text's :func:`text_operand`."""
+    gs: Any = pdf
+    if gs.text_mode != _fill_mode() or gs.underline or gs.strikethrough or pdf._record_text_quad_points:
+        pdf.text(x, y, text)
+        return
+    if not gs.current_font_is_set_on_page:
+        pdf._out(pdf._set_font_for_page(gs.current_font, gs.font_size_pt))
+    k = pdf.k
+    line = f"BT {x * k:.2f} {(pdf.h - y) * k:.2f} Td {operand} ET"
+    color, fill = gs.text_color, gs.fill_color
+    if fill is not color and fill != color:
+        line = f"q {_color_operator(color)} {line} Q"
+    pdf._out(line)
+
+
+@cache
+def _fill_mode() -> Any:
+    from fpdf.enums import TextMode
+
+    return TextMode.FILL
+
+
+_color_operators: dict[int, tuple[object, str]] = {}
+
+
+def _color_operator(color: DeviceRGB | DeviceGray) -> str:
+    """The operator that sets a text colour, as ``pdf.text`` writes it; remembered by the colour object
+    (the report's colours are the same objects at every use: :func:`.theme.device_color`)."""
+    found = _color_operators.get(id(color))
+    if found is None or found[0] is not color:
+        if len(_color_operators) >= 256:
+            _color_operators.clear()
+        found = _color_operators[id(color)] = (color, str(color.serialize()).lower())
+    return found[1]
+
+
+def draw_rects(pdf: FPDF, rects: Iterable[tuple[float, float, float, float]], style: RenderStyle) -> None:
+    """``pdf.rect(x, y, w, h, style=style)`` (square corners) for each ``(x, y, w, h)``, written in one go."""
+    k, top, operator = pdf.k, pdf.h, style.operator
+    lines = [f"{x * k:.2f} {(top - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re {operator}" for x, y, w, h in rects]
+    if lines:
+        pdf._out("\n".join(lines))
+
+
 def write(pdf: FPDF) -> bytes:
-    """``pdf.output()``, with each :class:`Typeface` font embedded from its working font."""
+    """``pdf.output()``, with each :class:`Typeface` font embedded from its program (or working font)."""
     return bytes(pdf.output(output_producer_class=_producer()))
 
 
@@ -224,17 +391,36 @@ def _embed(pdf: FPDF) -> None:
     for font in pdf.fonts.values():
         pending = getattr(font, "ttfont", None)
         if isinstance(pending, _Unembedded):
-            font.ttfont = pending.typeface.source(font.subset.get_all_glyph_names())
+            font.ttfont = pending.typeface.embedding(font.subset.get_all_glyph_names())
+
+
+def _fill_programs(pdf: FPDF) -> None:
+    """fpdf2 internals: put each prebuilt stand-in's program, compressed once, in the font file stream that
+    ``OutputProducer._add_fonts`` made for it (empty: the stand-in saves nothing, so fpdf2 compresses nothing)."""
+    font: Any
+    for font in pdf.fonts.values():
+        prebuilt = getattr(font, "ttfont", None)
+        if isinstance(prebuilt, _prebuilt_class()):
+            program: _Program = prebuilt.program
+            stream = font.desc.font_file2
+            stream._contents, stream.length = program.deflated, len(program.deflated)
+            stream.length1 = len(program.data)
 
 
 @cache
 def _producer() -> type[OutputProducer]:
-    """fpdf2's OutputProducer, which first gives every font its fontTools font (after the footers are drawn)."""
+    """fpdf2's OutputProducer, which first gives every font its fontTools font (after the footers are drawn),
+    and fills in the programs once fpdf2 has written the fonts."""
     from fpdf.output import OutputProducer
 
     class Producer(OutputProducer):
         def bufferize(self) -> bytearray:
             _embed(self.fpdf)
             return super().bufferize()
+
+        def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
+            added = super()._add_fonts(*args, **kwargs)
+            _fill_programs(self.fpdf)
+            return added
 
     return Producer

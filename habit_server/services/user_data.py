@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import NullType
 
 from habit_server.db.models import CHECKINS, HABITS
-from habit_server.delivery.rendering import CHECKIN_COLUMNS, HABIT_COLUMNS, StoredCheckins, domain_data
+from habit_server.delivery.rendering import CHECKIN_COLUMNS, HABIT_COLUMNS, NOTE_COLUMNS, StoredCheckins, domain_data
 from sync_protocol.domain.checkin import CheckIn
 from sync_protocol.domain.habit import Habit
 
@@ -29,15 +29,25 @@ async def stored_rows(
     habits = [tuple(r) for r in await conn.execute(query)]
     live = (C.c.user_id == user_id, C.c.cleared.is_(False))
     columns = [C.c[n] for n in CHECKIN_COLUMNS]
+    noted = C.c.note != ""
     if conn.dialect.name == "postgresql":  # a row per habit with its check-ins as arrays: far less to decode
-        arrays = (func.array_agg(c, type_=NullType()) for c in columns)  # as asyncpg gives them: lists
+        arrays: list[Any] = [func.array_agg(c, type_=NullType()) for c in columns]  # as asyncpg gives them: lists
+        arrays += [func.array_agg(C.c[n], type_=NullType()).filter(noted) for n in NOTE_COLUMNS]  # NULL: none
         rows = await conn.execute(select(C.c.habit_id, *arrays).where(*live).group_by(C.c.habit_id))
-        return habits, {r[0]: cast(StoredCheckins, tuple(r[1:])) for r in rows}
-    stored: dict[str, tuple[list[Any], ...]] = {}
-    for habit_id, *values in await conn.execute(select(C.c.habit_id, *columns).where(*live)):
-        for column, value in zip(stored.setdefault(habit_id, ([], [], [], [])), values, strict=True):
-            column.append(value)
-    return habits, cast(dict[str, StoredCheckins], stored)
+        return habits, {r[0]: cast(StoredCheckins, (*r[1:4], r[4] or (), r[5] or ())) for r in rows}
+    stored: dict[str, StoredCheckins] = {}
+    query = select(C.c.habit_id, *columns, C.c.note).where(*live)
+    for habit_id, day, value, skipped, note in await conn.execute(query):
+        days, values, skips, note_days, notes = cast(
+            tuple[list[Any], ...], stored.setdefault(habit_id, ([], [], [], [], []))
+        )
+        days.append(day)
+        values.append(value)
+        skips.append(skipped)
+        if note:
+            note_days.append(day)
+            notes.append(note)
+    return habits, stored
 
 
 async def habits_and_checkins(

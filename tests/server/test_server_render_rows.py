@@ -27,9 +27,10 @@ def test_check_in_columns_become_check_ins() -> None:
             ["2025-11-17", "2025-11-18", "2025-11-19"],
             [1.0, None, 2.5],
             [False, True, False],
-            ["", "", "ok"],
+            ["2025-11-19"],
+            ["ok"],
         ),
-        str(walk[0]): (("2025-01-31",), (1.0,), (True,), ("",)),
+        str(walk[0]): (("2025-01-31",), (1.0,), (True,), (), ()),
     }
     habits, checkins = domain_data([read, walk, idle], stored, TODAY)
     assert [h.name for h in habits] == ["Read", "Walk", "Idle"]
@@ -47,4 +48,12 @@ def test_check_in_columns_become_check_ins() -> None:
 def test_columns_of_different_lengths_are_refused() -> None:
     read = _row("Read")
     with pytest.raises(ValueError):
-        domain_data([read], {str(read[0]): (["2025-11-17", "2025-11-18"], [1.0], [False], [""])}, TODAY)
+        domain_data([read], {str(read[0]): (["2025-11-17", "2025-11-18"], [1.0], [False], [], [])}, TODAY)
+
+
+def test_notes_come_apart_and_join_their_check_ins() -> None:
+    read = _row("Read")
+    days = ["2025-11-16", "2025-11-17", "2025-11-18", "2025-11-19"]
+    stored = {str(read[0]): (days, [1.0, 1.0, None, 1.0], [False, False, True, False], days[::-2], ["b", "a"])}
+    _, checkins = domain_data([read], stored, TODAY)
+    assert [c.note for c in checkins[str(read[0])]] == ["", "a", "", "b"]

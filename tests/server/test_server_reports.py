@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date, timedelta
 
 import pypdf
 
 from habit_server.services.reports import wait_in_process
-from tests.server.support import Account, Api
+from habit_server.services.user_data import habits_and_checkins
+from sync_protocol.domain.ids import uuid7
+from tests.server.support import Account, Api, Device
 
 
 async def _report(api: Api, who: Account, **body: str) -> dict[str, object]:
@@ -89,3 +92,24 @@ async def test_the_same_idempotency_key_gives_the_same_report(api: Api) -> None:
     assert first.json()["id"] == again.json()["id"] != theirs.json()["id"]
     await wait_in_process()
     assert len((await api.client.get("/api/v1/reports", headers=me.headers)).json()["items"]) == 1
+
+
+async def test_a_users_rows_for_reports_carry_notes_and_leave_out_cleared_check_ins(api: Api) -> None:
+    """What reports, reminders and coaching read (``habits_and_checkins``), on both backends: the notes
+    (read apart from the check-ins) join their own check-ins; a cleared check-in is gone."""
+    me = await api.account()
+    read = Device()
+    habit, empty = uuid7(), uuid7()
+    days = [(date.today() - timedelta(days=n)).isoformat() for n in range(4)]
+    events = [read.create(habit, "Read"), read.create(empty, "Nothing yet")]
+    events += [read.checkin(habit, days[0], note="chapter 3"), read.checkin(habit, days[1])]
+    events += [read.checkin(habit, days[2], note="  two  "), read.checkin(habit, days[3], note="gone")]
+    events.append(read.event("checkin.clear", {"habit_id": habit, "date": days[3]}))
+    assert (await api.push(me, events)).status_code == 200
+
+    async with api.rt.engine.connect() as conn:
+        habits, checkins = await habits_and_checkins(conn, uuid.UUID(me.user_id), date.today())
+    assert sorted(h.name for h in habits) == ["Nothing yet", "Read"]
+    assert checkins[empty] == []
+    got = sorted((c.date.isoformat(), c.value, c.note) for c in checkins[habit])
+    assert got == [(days[2], 1.0, "two"), (days[1], 1.0, ""), (days[0], 1.0, "chapter 3")]

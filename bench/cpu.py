@@ -22,12 +22,23 @@ def _stat(pid: int) -> list[str] | None:
 
 def cpu_seconds(pids: set[int]) -> float:
     """User + system CPU seconds of ``pids`` (those gone count 0)."""
-    total = 0
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_by_pid(pids: set[int]) -> dict[int, float]:
+    """User + system CPU seconds of each of ``pids`` that is still running."""
+    out = {}
     for pid in pids:
         fields = _stat(pid)
         if fields is not None:
-            total += int(fields[11]) + int(fields[12])
-    return total / _TICK
+            out[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings of :func:`cpu_by_pid`: a process that started in between
+    counts whole (a database backend a pool opened during the phase), one that ended counts nothing."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def tree(root: int) -> set[int]:

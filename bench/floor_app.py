@@ -4,7 +4,8 @@
 and drives it with the same load client as the server, so a server figure divided by this one is
 what our code costs above the stack (uvicorn, FastAPI, pydantic, asyncpg, PostgreSQL).
 
-The database is ``FLOOR_DATABASE_URL`` (a libpq URL); the app creates its one table on start.
+The database is ``FLOOR_DATABASE_URL`` (a libpq URL); the app creates its one table on start (the
+workers one at a time).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def app_from_env() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await asyncpg.create_pool(os.environ[URL_ENV], min_size=1, max_size=20)
-        async with pool.acquire() as conn:
+        async with pool.acquire() as conn, conn.transaction():
+            # Every worker starts at once: two concurrent CREATE TABLE IF NOT EXISTS can both miss
+            # the table and one fail (a duplicate pg_type row), which stopped the floor at start.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('floor_events'))")
             await conn.execute(TABLE)
         app.state.pool = pool
         yield

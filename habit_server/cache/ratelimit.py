@@ -5,7 +5,9 @@ of its own (logins). :meth:`RateLimiter.blocked` and :meth:`RateLimiter.counted`
 it, in a round trip the action makes anyway (a push's stream hint and cache bump): a name that
 reached its limit is refused in this process until the window ends. Every process learns the
 shared count at its next counted action, so with N processes at most N actions beyond the limit
-get through in a window, and not one more Redis round trip is spent on the hot path.
+get through in a window, and not one more Redis round trip is spent on the hot path. A counted
+name's key gets its expiry with this process's first count in the window (``INCR`` + ``EXPIRE``),
+and only ``INCR`` after Redis confirmed it.
 """
 
 from __future__ import annotations
@@ -26,10 +28,18 @@ class RateLimiter:
         self._local: dict[str, int] = {}
         self._local_window = -1
         self._blocked: dict[str, float] = {}
+        self._expiring: set[str] = set()
+        """Keys whose expiry Redis confirmed (set with one of this process's counts): each is given one once."""
 
     def key_for(self, name: str, window: int = 60) -> str:
         """The Redis key counting ``name`` in the current window."""
         return self.link.key("rl", name, str(int(time.time() // window)))
+
+    def counter(self, name: str, window: int = 60) -> tuple[str, int | None]:
+        """For :meth:`counted`: the key to ``INCR`` now, and the expiry to give it with that (a second
+        past the window), or None once Redis confirmed one that this process gave it."""
+        key = self.key_for(name, window)
+        return key, None if key in self._expiring else window + 1
 
     async def hit(self, name: str, limit: int, window: int = 60) -> int | None:
         """Count one hit; return the seconds to wait when over ``limit`` per ``window``, else None."""
@@ -61,13 +71,18 @@ class RateLimiter:
             return None
         return max(1, int(until - now + 0.999))
 
-    def counted(self, name: str, count: int | None, limit: int, window: int = 60) -> None:
-        """After an action: ``count`` is the new value of :meth:`key_for` that the caller's pipeline
-        got from Redis (``INCR``), or None when Redis is absent or down (then it is counted here)."""
+    def counted(self, name: str, key: str, count: int | None, limit: int, window: int = 60) -> None:
+        """After an action: ``count`` is the new value of ``key`` (from :meth:`counter`) that the caller's
+        pipeline got from Redis with its expiry, or None when Redis is absent or down (then it is
+        counted here)."""
         if limit <= 0:
             return
         if count is None:
-            count = self._count_here(self.key_for(name, window), window)
+            count = self._count_here(key, window)
+        else:
+            if len(self._expiring) >= MAX_BLOCKED:
+                self._expiring.clear()  # keys of past windows: never counted again
+            self._expiring.add(key)
         if count >= limit:
             if len(self._blocked) >= MAX_BLOCKED:
                 now = time.time()

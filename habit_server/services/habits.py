@@ -3,8 +3,10 @@ recorded through the same path as a sync push, so syncing devices see REST chang
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 
 import anyio.to_thread
@@ -57,13 +59,19 @@ _FIND = select(*_COLUMNS).where(H.c.user_id == bindparam("user_id"), H.c.id == b
 """Built once: the statements of every write's answer (building them per request costs more than running them)."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _ordinal(day: str) -> int:
+    """A stored check-in date as a day number (the same few thousand dates come back with every read)."""
+    return date.fromisoformat(day).toordinal()
+
+
 async def _day_rows(conn: AsyncConnection, who: Principal, ids: list[str]) -> dict[str, list[DayRow]]:
     out: dict[str, list[DayRow]] = {hid: [] for hid in ids}
     if not ids:
         return out
     rows = await conn.execute(_DAY_ROWS, {"user_id": who.user_id, "ids": ids})
     for hid, day, value, skipped in rows:
-        out[hid].append((date.fromisoformat(day).toordinal(), value, bool(skipped)))
+        out[hid].append((_ordinal(day), value, bool(skipped)))
     return out
 
 
@@ -79,7 +87,7 @@ serving other requests (``/healthz`` too) meanwhile."""
 
 def _history_days(habits: list[Habit], days: dict[str, list[DayRow]], today: date) -> int:
     t = today.toordinal()
-    return sum(t - min([h.start_date.toordinal(), *(r[0] for r in days[h.id])]) for h in habits)
+    return sum(t - min(h.start_date.toordinal(), min(map(itemgetter(0), days[h.id]), default=t)) for h in habits)
 
 
 async def _views(
@@ -237,7 +245,7 @@ def _check_day(day: date, today: date) -> None:
 
 async def _answer(habit: Habit, days: list[Day], today: date) -> HabitOut:
     """A check-in write's answer: the habit as the write read it, with the stats of its check-ins now."""
-    rows = {habit.id: [(date.fromisoformat(d).toordinal(), value, int(skipped)) for d, value, skipped in days]}
+    rows = {habit.id: [(_ordinal(d), value, int(skipped)) for d, value, skipped in days]}
     return _out((await _views([habit], rows, today))[0])
 
 
@@ -259,7 +267,7 @@ async def complete(rt: Runtime, caller: AccessClaims, habit_id: str, req: Comple
             raise Invalid(ErrorCode.INVALID_CHECKIN, str(exc)) from None
         return [(CHECKIN_SET, payload)]
 
-    return await _answer(*await record.record_on_habit(rt, caller, habit_id, make), today)
+    return await _answer(*await record.record_on_habit(rt, caller, habit_id, [day.isoformat()], make), today)
 
 
 async def uncomplete(rt: Runtime, caller: AccessClaims, habit_id: str, day: date | None, today: date) -> HabitOut:
@@ -269,4 +277,4 @@ async def uncomplete(rt: Runtime, caller: AccessClaims, habit_id: str, day: date
     def make(habit: Habit) -> list[record.EventSpec]:
         return [(CHECKIN_CLEAR, {"habit_id": habit.id, "date": the_day.isoformat()})]
 
-    return await _answer(*await record.record_on_habit(rt, caller, habit_id, make), today)
+    return await _answer(*await record.record_on_habit(rt, caller, habit_id, [the_day.isoformat()], make), today)

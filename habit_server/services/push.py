@@ -161,13 +161,16 @@ def _push_limit(user_key: str) -> str:
 def _after_push(rt: Runtime, user_key: str, head: int | None) -> None:
     """Count the push against the push rate limit, in the round trip that announces it (if it wrote)."""
     limit = rt.settings.pushes_per_minute
+    if limit <= 0:
+        after_write(rt, user_key, head)
+        return
     name = _push_limit(user_key)
-    counters: list[tuple[str, int | None]] = [(rt.limiter.key_for(name), 61)] if limit > 0 else []
+    key, expiry = rt.limiter.counter(name)
 
     def counted(counts: list[int] | None) -> None:
-        rt.limiter.counted(name, counts[0] if counts else None, limit)
+        rt.limiter.counted(name, key, counts[0] if counts else None, limit)
 
-    after_write(rt, user_key, head, counters, counted)
+    after_write(rt, user_key, head, [(key, expiry)], counted)
 
 
 async def push(rt: Runtime, caller: AccessClaims, incoming: Sequence[EventIn]) -> PushResponse:

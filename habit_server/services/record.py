@@ -10,7 +10,7 @@ out after the commit. Every write counts against ``MAX_EVENTS_PER_USER`` as a pu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -66,11 +66,12 @@ async def record(rt: Runtime, who: Principal, build: Build) -> list[Event]:
 
 
 async def record_on_habit(
-    rt: Runtime, caller: AccessClaims, habit_id: str, make: HabitEvents
+    rt: Runtime, caller: AccessClaims, habit_id: str, days: Sequence[str], make: HabitEvents
 ) -> tuple[Habit, list[Day]]:
     """Write the events ``make`` makes from the habit ``habit_id`` (NotFound: no live habit of the
-    caller's by that id). The caller's token was checked by signature only: the device and account
-    are checked here, from the read the write makes. Returns the habit and its check-in days after."""
+    caller's by that id); they may write the check-ins of ``days`` only. The caller's token was
+    checked by signature only: the device and account are checked here, from the read the write
+    makes. Returns the habit and its check-in days after."""
     if not is_uuid(habit_id):
         raise NotFound("habit")
     quota = rt.settings.max_events_per_user
@@ -85,7 +86,7 @@ async def record_on_habit(
         check_quota(quota, standing.head, len(specs))
         return specs
 
-    recorded = await rt.log.record_habit(caller.user_id, caller.device_id, habit_id, build)
+    recorded = await rt.log.record_habit(caller.user_id, caller.device_id, habit_id, days, build)
     if recorded is None:
         raise _gone()
     if recorded.events:

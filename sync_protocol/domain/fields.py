@@ -13,6 +13,7 @@ each side, and the screens that show it.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -295,7 +296,15 @@ def habit_from_fields(habit_id: str, fields: Mapping[str, Any], fallback_start: 
 
 def habit_from_row(habit_id: str, row: Mapping[str, Any], fallback_start: date) -> Habit:
     """Build a habit from a stored row (columns by field name), written earlier by the merge."""
-    return _habit(habit_id, {f.name: f.from_column(row[f.name]) for f in HABIT_FIELD_TABLE}, fallback_start)
+    return _habit_of_columns(habit_id, tuple(row[f.name] for f in HABIT_FIELD_TABLE), fallback_start)
+
+
+@functools.lru_cache(maxsize=4096)
+def _habit_of_columns(habit_id: str, columns: tuple[Any, ...], fallback_start: date) -> Habit:
+    """A habit is immutable, and a store reads the same rows again and again (every check-in reads
+    its habit): each distinct row is parsed once (its schedule, tags and dates)."""
+    values = {f.name: f.from_column(c) for f, c in zip(HABIT_FIELD_TABLE, columns, strict=True)}
+    return _habit(habit_id, values, fallback_start)
 
 
 def _habit(habit_id: str, values: dict[str, Any], fallback_start: date) -> Habit:

@@ -160,6 +160,7 @@ _DAY_STATE = bytes.maketrans(b"\x00\x01\x02", b"01n")
 _ONLY_DONE = bytes.maketrans(b"\x00\x01\x02", b"\x00\x01\x00")
 _ONLY_SKIPPED = bytes.maketrans(b"\x00\x01\x02", b"\x00\x00\x01")
 _NOT_SKIPPED = bytes.maketrans(b"\x00\x01\x02", b"\x01\x01\x00")
+_MISS_AS_SPACE = bytes.maketrans(b"0", b" ")
 
 
 def effective_start(habit: Habit, checkins: Iterable[CheckIn]) -> date:
@@ -244,9 +245,12 @@ def analyze_rows(
         total_done = len(done_days)
     else:
         total_done = 0
+        meets: dict[float, bool] = {}  # by value: a habit's check-ins repeat a few values
         for o, value in values.items():
             i = o - start
-            met = value_credit(habit, value) >= 1.0
+            met = meets.get(value)
+            if met is None:
+                met = meets[value] = value_credit(habit, value) >= 1.0
             codes[i] = met
             total_done += met
             amounts[i] = max(0.0, value)
@@ -313,7 +317,8 @@ def _daily_streaks(
         states[-1] = ord("n")  # today is neutral until it is done
     last_miss = states.rfind(b"0")
     run = states.count(b"1", last_miss + 1)
-    closed = max(map(len, states[: last_miss + 1].replace(b"n", b"").split(b"0"))) if last_miss >= 0 else 0
+    # The runs of satisfied days up to the last miss: "0" as a space splits them apart, without empty pieces.
+    closed = max(map(len, states[: last_miss + 1].replace(b"n", b"").translate(_MISS_AS_SPACE).split()), default=0)
     run_start = start + states.find(b"1", last_miss + 1) if run else 0
     if periods_out is not None:
         names = {ord("1"): PeriodState.SATISFIED, ord("0"): PeriodState.MISSED, ord("n"): PeriodState.NEUTRAL}
@@ -344,7 +349,9 @@ def _period_streaks(
     run = best = closed = satisfied = missed = run_start = 0
     current = _Current(t, 1, 0, 0)
     for p_start, p_end, target in habit.schedule.period_bounds(date.fromordinal(start), date.fromordinal(t), anchor):
-        lo, hi = max(p_start, start) - start, min(p_end, t) - start + 1
+        # The period's days as indexes of ``codes`` (clipped to the effective start and today).
+        lo = p_start - start if p_start > start else 0
+        hi = (p_end if p_end < t else t) - start + 1
         completions = done[hi] - done[lo]
         skips = skips_sum[hi] - skips_sum[lo]
         streak_before = run
@@ -390,7 +397,9 @@ def _score(
     else:
         prefix = list(accumulate(amounts, initial=0.0))
         sums = prefix[1:den] + list(map(sub, prefix[den:], prefix[: len(prefix) - den]))
-    if not habit.is_measurable:
+    if not habit.is_measurable and num == den == 1:
+        shares = sums  # every day's sum is 0 or 1: its own share
+    elif not habit.is_measurable:
         shares = [x / num if x < num else 1.0 for x in sums]
     else:
         total = num * habit.target

@@ -51,6 +51,27 @@ async def test_push_limits_are_shared_between_server_processes(pg_url: str, redi
             assert len(await one.pull_all(who)) == 4
 
 
+async def test_a_push_count_expires_with_its_window(pg_url: str, redis_url: str, redis_prefix: str) -> None:
+    """The push counter of a user's window is given its expiry once, and keeps it (no key outlives its window)."""
+    prefix = redis_prefix + "push-ttl:"
+    settings = make_settings(database_url=pg_url, redis_url=redis_url, redis_prefix=prefix, pushes_per_minute=100)
+    async for api in open_api(settings, "postgres"):
+        who = await api.account()
+        dev, hid = Device(), uuid7()
+        await fresh_rate_window()
+        for day in (1, 2, 3):
+            assert (await api.push(who, [dev.checkin(hid, f"2026-02-{day:02d}")])).status_code == 200
+            await api.rt.hub.settle()
+        client = redis.Redis.from_url(redis_url)
+        try:
+            keys = list(client.scan_iter(match=prefix + "rl:push:*"))
+            assert len(keys) == 1
+            assert int(client.get(keys[0]) or 0) == 3
+            assert 0 < int(client.ttl(keys[0])) <= 61
+        finally:
+            client.close()
+
+
 async def _subscribers(redis_url: str, channel: str) -> int:
     client = redis.asyncio.Redis.from_url(redis_url)
     try:

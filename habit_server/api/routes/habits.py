@@ -6,9 +6,11 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import TypeAdapter
 
 from habit_server.api.caching import cached_json
-from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller, Today
+from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller, Today, runtime_of, signed_caller, today_of
+from habit_server.api.direct import Errors, body_value, query_value, raise_errors, read_json, reads
 from habit_server.services import coaching, habits
 from habit_server.services.errors import NotFound
 from sync_protocol.coach.facts import DEFAULT_RISK_DAYS
@@ -19,6 +21,67 @@ from sync_protocol.wire.habits import CheckinOut, CompleteRequest, HabitCreate, 
 router = APIRouter(prefix="/habits", tags=["habits"])
 E: dict[str, Any] = {"model": ErrorResponse}
 ERRORS: dict[int | str, dict[str, Any]] = {401: E, 404: E, 422: E}
+
+
+# The check-in routes first: they are the busiest, and routes are matched in order (no other
+# route's path has this shape).
+@router.post("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
+async def complete(
+    rt: RuntimeDep,
+    caller: SignedCaller,
+    habit_id: str,
+    today: Today,
+    body: Annotated[CompleteRequest | None, Body()] = None,
+) -> Response:
+    """Mark done (default today; ``value`` for measurable habits), or ``skip``."""
+    return _json(await habits.complete(rt, caller, habit_id, body or CompleteRequest(), today))
+
+
+_COMPLETE_BODY: TypeAdapter[CompleteRequest | None] = TypeAdapter(CompleteRequest | None)
+
+
+@reads(complete)
+async def _read_complete(request: Request) -> Response:
+    raw = await read_json(request)
+    rt, caller = runtime_of(request), await signed_caller(request)
+    errors: Errors = []
+    today = today_of(request, errors)
+    body = body_value(_COMPLETE_BODY, raw, errors, required=False)
+    raise_errors(errors)
+    assert today is not None
+    return await complete(rt=rt, caller=caller, habit_id=request.path_params["habit_id"], today=today, body=body)
+
+
+@router.delete("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
+async def uncomplete(
+    rt: RuntimeDep,
+    caller: SignedCaller,
+    habit_id: str,
+    today: Today,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> Response:
+    """Clear the check-in of a day (default today)."""
+    return _json(await habits.uncomplete(rt, caller, habit_id, day, today))
+
+
+_DATE: TypeAdapter[date | None] = TypeAdapter(date | None)
+
+
+@reads(uncomplete)
+async def _read_uncomplete(request: Request) -> Response:
+    rt, caller = runtime_of(request), await signed_caller(request)
+    errors: Errors = []
+    today = today_of(request, errors)
+    day = query_value(request, "date", _DATE, errors)
+    raise_errors(errors)
+    assert today is not None
+    return await uncomplete(rt=rt, caller=caller, habit_id=request.path_params["habit_id"], today=today, day=day)
+
+
+def _json(habit: HabitOut) -> Response:
+    """The answer of a check-in write, serialised once (the model is already valid; the busiest
+    REST path does not pay for FastAPI's second validation of ``response_model``)."""
+    return Response(habit.model_dump_json(), media_type="application/json")
 
 
 @router.get("", response_model=HabitPage, responses={401: E, 422: E})
@@ -90,36 +153,6 @@ async def update_habit(rt: RuntimeDep, who: CurrentUser, habit_id: str, body: Ha
 async def delete_habit(rt: RuntimeDep, who: CurrentUser, habit_id: str) -> Response:
     await habits.delete_habit(rt, who, habit_id)
     return Response(status_code=204)
-
-
-@router.post("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
-async def complete(
-    rt: RuntimeDep,
-    caller: SignedCaller,
-    habit_id: str,
-    today: Today,
-    body: Annotated[CompleteRequest | None, Body()] = None,
-) -> Response:
-    """Mark done (default today; ``value`` for measurable habits), or ``skip``."""
-    return _json(await habits.complete(rt, caller, habit_id, body or CompleteRequest(), today))
-
-
-@router.delete("/{habit_id}/complete", response_model=HabitOut, responses=ERRORS)
-async def uncomplete(
-    rt: RuntimeDep,
-    caller: SignedCaller,
-    habit_id: str,
-    today: Today,
-    day: Annotated[date | None, Query(alias="date")] = None,
-) -> Response:
-    """Clear the check-in of a day (default today)."""
-    return _json(await habits.uncomplete(rt, caller, habit_id, day, today))
-
-
-def _json(habit: HabitOut) -> Response:
-    """The answer of a check-in write, serialised once (the model is already valid; the busiest
-    REST path does not pay for FastAPI's second validation of ``response_model``)."""
-    return Response(habit.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{habit_id}/checkins", response_model=list[CheckinOut], responses=ERRORS)

@@ -7,11 +7,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter
 
 from habit_server.api import metrics
-from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller
+from habit_server.api.deps import CurrentUser, RuntimeDep, SignedCaller, runtime_of, signed_caller
+from habit_server.api.direct import Errors, body_value, raise_errors, read_json, reads
 from habit_server.services import auth
 from habit_server.services import pull as pull_service
 from habit_server.services import push as push_service
@@ -29,12 +31,7 @@ router = APIRouter(prefix="/sync", tags=["sync"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
-@router.get("/status", response_model=StatusResponse, responses=ERRORS)
-async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
-    """The identity of this user's log and its newest ``server_seq``."""
-    return await pull_service.status(rt, who.user_id)
-
-
+# The push first: it is the busiest route, and routes are matched in order.
 @router.post(
     "/events",
     response_model=PushResponse,
@@ -43,8 +40,29 @@ async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
 async def push(rt: RuntimeDep, caller: SignedCaller, body: PushRequest) -> Response:
     """Store up to 500 events (idempotent by ``event_id``); one result per event, in order."""
     result = await push_service.push(rt, caller, body.events)
-    metrics.count_push(result)
+    if rt.settings.metrics:
+        metrics.count_push(result)
     return Response(result.model_dump_json(), media_type="application/json")
+
+
+_PUSH_BODY = TypeAdapter(PushRequest)
+
+
+@reads(push)
+async def _read_push(request: Request) -> Response:
+    raw = await read_json(request)
+    rt, caller = runtime_of(request), await signed_caller(request)
+    errors: Errors = []
+    body = body_value(_PUSH_BODY, raw, errors, required=True)
+    raise_errors(errors)
+    assert body is not None
+    return await push(rt=rt, caller=caller, body=body)
+
+
+@router.get("/status", response_model=StatusResponse, responses=ERRORS)
+async def status(rt: RuntimeDep, who: CurrentUser) -> StatusResponse:
+    """The identity of this user's log and its newest ``server_seq``."""
+    return await pull_service.status(rt, who.user_id)
 
 
 @router.get("/events", response_model=PullResponse, responses=ERRORS)

@@ -153,11 +153,12 @@ class EventLog(ABC):
 
     @abstractmethod
     async def record_habit(
-        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, build: HabitBuild
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str], build: HabitBuild
     ) -> HabitRecorded | None:
-        """A REST write about one habit (see :mod:`.one_habit`): read the standing, the device and the
-        habit with its check-ins, make events with ``build``, and append and merge them atomically
-        (or nothing when it makes none). None: the user is gone; what ``build`` raises propagates."""
+        """A REST write about one habit (see :mod:`.one_habit`): read the standing, the device, the
+        habit with its check-ins and the stamps of the check-in slots of ``days`` (the only slots its
+        events may write), make events with ``build``, and append and merge them atomically (or
+        nothing when it makes none). None: the user is gone; what ``build`` raises propagates."""
 
     @abstractmethod
     async def status(self, user_id: uuid.UUID) -> LogStatus | None:

@@ -43,6 +43,7 @@ from habit_server.db.eventlog.one_habit import (
     stamped,
 )
 from habit_server.db.models import CHECKINS, DEVICES, EVENT_WIRE_COLUMNS, EVENTS, HABITS, USERS
+from sync_protocol.domain.events import Stamp
 from sync_protocol.domain.fields import HABIT_FIELD_TABLE
 from sync_protocol.domain.merge import Snapshot, StoredHabit, effects, needs, stamps_from_column
 
@@ -90,9 +91,9 @@ HABIT_ROW_COLUMNS = (H.c.id, *(H.c[f.name] for f in HABIT_FIELD_TABLE))
 _ONE_HABIT = select(*HABIT_ROW_COLUMNS, *HABIT_STATE_COLUMNS[1:]).where(
     H.c.user_id == bindparam("user_id"), H.c.id == bindparam("habit_id")
 )
-CHECKIN_ROW_COLUMNS = (C.c.date, C.c.value, C.c.skipped, C.c.cleared, C.c.hlc, C.c.device_id, C.c.event_id)
+CHECKIN_ROW_COLUMNS = (C.c.date, C.c.value, C.c.skipped, C.c.cleared)
 """A habit's stored check-in slot, as :data:`~habit_server.db.eventlog.one_habit.CheckinRow`."""
-_HABIT_CHECKINS = select(*CHECKIN_ROW_COLUMNS).where(
+_HABIT_CHECKINS = select(*CHECKIN_ROW_COLUMNS, C.c.hlc, C.c.device_id, C.c.event_id).where(
     C.c.user_id == bindparam("user_id"), C.c.habit_id == bindparam("habit_id")
 )
 _KNOWN = select(*KNOWN_COLUMNS).where(
@@ -116,15 +117,17 @@ def snapshot_of(
     )
 
 
-def habit_state_of(device_seq: int, found: Mapping[str, Any] | None, checkins: Sequence[CheckinRow]) -> HabitState:
+def habit_state_of(
+    device_seq: int, found: Mapping[str, Any] | None, checkins: Sequence[CheckinRow], stamps: Mapping[str, Stamp | None]
+) -> HabitState:
     """A :class:`HabitState` from a row of :data:`HABIT_ROW_COLUMNS` and :data:`HABIT_STATE_COLUMNS`
-    (by name, or None) and the habit's check-in rows."""
+    (by name, or None), the habit's check-in rows and the stamps of the days read."""
     if found is None:
-        return HabitState(device_seq, None, None, checkins)
+        return HabitState(device_seq, None, None, checkins, stamps)
     merge = StoredHabit(bool(found["created"]), bool(found["deleted"]), stamps_from_column(found["stamps"]))
     live = merge.created and not merge.deleted
     row = {c.name: found[c.name] for c in HABIT_ROW_COLUMNS} if live else None
-    return HabitState(device_seq, row, merge, checkins)
+    return HabitState(device_seq, row, merge, checkins, stamps)
 
 
 class LogTx(Protocol):
@@ -170,14 +173,22 @@ class CoreTx:
             )
         return snapshot_of(known, habits, checkins)
 
-    async def habit_state(self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str) -> HabitState:
-        """The caller's device's last number, and the habit's row and check-in slots (see :mod:`.one_habit`)."""
+    async def habit_state(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str]
+    ) -> HabitState:
+        """The caller's device's last number, the habit's row and check-in slots, and the stamps of
+        ``days`` (see :mod:`.one_habit`)."""
         ids = {"user_id": user_id, "device_id": device_id, "habit_id": habit_id}
         seq = (await self.conn.execute(_DEVICE_SEQ, ids)).scalar()
         found = (await self.conn.execute(_ONE_HABIT, ids)).mappings().first()
         row = None if found is None else dict(found)
-        checkins = [cast(CheckinRow, tuple(r)) for r in await self.conn.execute(_HABIT_CHECKINS, ids)]
-        return habit_state_of(int(seq or 0), row, checkins)
+        checkins: list[CheckinRow] = []
+        stamps: dict[str, Stamp | None] = dict.fromkeys(days)
+        for day, value, skipped, cleared, hlc, device, event in await self.conn.execute(_HABIT_CHECKINS, ids):
+            checkins.append((day, value, skipped, cleared))
+            if day in stamps:
+                stamps[day] = (int(hlc), device, event)
+        return habit_state_of(int(seq or 0), row, checkins, stamps)
 
     async def write(self, user_id: uuid.UUID, writes: Writes) -> None:
         p = writes.plan
@@ -247,14 +258,14 @@ class CoreEventLog(EventLog):
         return Recorded(events, writes.head)
 
     async def record_habit(
-        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, build: HabitBuild
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str], build: HabitBuild
     ) -> HabitRecorded | None:
         async with self.engine.begin() as conn:
             tx = CoreTx(conn)
             standing = await tx.lock(user_id, device_id)
             if standing is None:
                 return None
-            state = await tx.habit_state(user_id, device_id, habit_id)
+            state = await tx.habit_state(user_id, device_id, habit_id, days)
             p = plan_habit_write(standing, state, habit_id, str(device_id), build)
             if p.writes is not None:
                 await conn.execute(_SET_DEVICE_SEQ, {"device_id": device_id, "seq": p.device_seq})

@@ -1,11 +1,12 @@
 """A REST write about one habit (a check-in set or cleared): what both backends share.
 
-The backend reads the user's standing, the caller's device, the habit's row and every check-in
-slot of the habit in one step; the service's :data:`HabitBuild` makes the events from them
-(pure: a backend may call it twice, reading again under the lock when the head moved); the
-events are stamped with the device's next ``device_seq`` numbers and merged with the domain's
-planner. The answer's check-in days are the ones read with the plan's slot writes applied, so
-the write's answer needs no second read.
+The backend reads the user's standing, the caller's device, the habit's row, every check-in of
+the habit (for the answer's stats) and the stamps of the check-in slots the call may write (its
+days), in one step; the service's :data:`HabitBuild` makes the events from them (pure: a backend
+may call it twice, reading again under the lock when the head moved); the events are stamped
+with the device's next ``device_seq`` numbers and merged with the domain's planner. The answer's
+check-in days are the ones read with the plan's slot writes applied, so the write's answer needs
+no second read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from habit_server.db.eventlog.base import EventSpec, Standing, Writes
-from sync_protocol.domain.events import Event
+from sync_protocol.domain.events import Event, Stamp
 from sync_protocol.domain.ids import hlc_tick, now_ms, uuid7
 from sync_protocol.domain.merge import Snapshot, StoredHabit, effects, needs
 
@@ -22,8 +23,8 @@ HabitBuild = Callable[[Standing, Mapping[str, Any] | None], list[EventSpec]]
 """Makes a REST call's events from the caller's standing and the habit's row (None: no live habit
 by that id), or raises; pure."""
 
-CheckinRow = tuple[str, float | None, bool, bool, int, str, str]
-"""A stored check-in slot of the habit: (date, value, skipped, cleared, hlc, device_id, event_id)."""
+CheckinRow = tuple[str, float | None, bool, bool]
+"""A stored check-in slot of the habit: (date, value, skipped, cleared)."""
 
 Day = tuple[str, float | None, bool]
 """A live check-in: (date, value, skipped)."""
@@ -39,6 +40,8 @@ class HabitState(NamedTuple):
     merge: StoredHabit | None
     """The habit row's merge state (None: no row at all)."""
     checkins: Sequence[CheckinRow]
+    stamps: Mapping[str, Stamp | None]
+    """The stored stamp of the slot of each day the write may touch (None: no slot yet)."""
 
 
 class HabitRecorded(NamedTuple):
@@ -72,7 +75,7 @@ def plan_habit_write(
     standing: Standing, state: HabitState, habit_id: str, device_id: str, build: HabitBuild
 ) -> HabitPlan:
     """Build the events, stamp them after the device's last number and plan their merge from the
-    habit's rows (which hold every slot a write to this one habit can need)."""
+    habit's row and the stamps of the days read (which hold every slot these events may write)."""
     specs = build(standing, state.row)
     if not specs:
         return HabitPlan([], None, state.device_seq)
@@ -80,11 +83,11 @@ def plan_habit_write(
     events = stamped(specs, device_id, last, standing.clock)
     effs = effects(events)
     wanted = needs(effs)
-    if any(h != habit_id for h in wanted.habit_ids):
-        raise ValueError("a one-habit write made events about another habit")
+    if any(h != habit_id for h in wanted.habit_ids) or any(d not in state.stamps for _, d in wanted.slots):
+        raise ValueError("a one-habit write made events about another habit, or a day it did not read")
     snapshot = Snapshot(
         habits={habit_id: state.merge} if state.merge is not None else {},
-        checkins={(habit_id, r[0]): (r[4], r[5], r[6]) for r in state.checkins},
+        checkins={(habit_id, day): stamp for day, stamp in state.stamps.items() if stamp is not None},
     )
     return HabitPlan(events, Writes.after(standing, events, effs, snapshot), last)
 

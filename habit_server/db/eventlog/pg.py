@@ -3,7 +3,7 @@
 A push first tries the *optimistic* way, two statements and no transaction: :data:`PEEK` reads
 the head, the caller's standing and the rows the merge needs in one snapshot; then
 :data:`WRITE_IF_HEAD` writes the events, the check-ins and the new head in one statement
-(data-modifying CTEs over ``unnest`` arrays) that only takes effect if the head is still the
+(data-modifying CTEs over the rows sent as JSON) that only takes effect if the head is still the
 one read. Every write moves the head under the user's row, so an unchanged head means nothing
 the merge read has changed. When it has (another device of the same user got in first), or the
 batch writes habit rows, the push takes the *locked* way: :class:`PgTx` inside a transaction,
@@ -18,6 +18,7 @@ Column lists are derived from the tables of ``habit_server.db.models``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -27,7 +28,10 @@ from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, String, Table
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from habit_server.db.engine import database_unavailable
 from habit_server.db.eventlog.base import (
@@ -38,6 +42,7 @@ from habit_server.db.eventlog.base import (
     Standing,
     Writes,
     checkin_values,
+    dumps,
     event_rows,
     habit_values,
 )
@@ -64,6 +69,7 @@ from habit_server.db.eventlog.one_habit import (
     plan_habit_write,
 )
 from habit_server.db.models import CHECKINS, EVENTS, HABITS
+from sync_protocol.domain.events import Stamp
 
 log = logging.getLogger("habit_server.db")
 T = TypeVar("T")
@@ -98,6 +104,28 @@ async def raw_connection(conn: AsyncConnection) -> RawConnection:
     return cast(RawConnection, (await conn.get_raw_connection()).driver_connection)
 
 
+def _idle(engine: AsyncEngine) -> PoolProxiedConnection | None:
+    """An open connection idle in the engine's pool, taken without awaiting anything (None: none is).
+
+    SQLAlchemy's connection wrapper, and the greenlet it runs the pool in, cost as much CPU as a
+    short statement; when no connection is idle (every one busy, or one must be opened),
+    ``engine.connect()`` waits for one, opens it and reports failures as SQLAlchemy errors.
+    """
+    pool = engine.sync_engine.pool
+    if isinstance(pool, QueuePool) and pool.checkedin():
+        with contextlib.suppress(MissingGreenlet):  # the idle one was invalidated: it must be reopened
+            return pool.connect()
+    return None
+
+
+def _lost(attempt: int, exc: Exception, raw: RawConnection) -> bool:
+    """Whether ``work`` failed because its connection is dead, and may run once more on a new one."""
+    if attempt == 2 or not (database_unavailable(exc) or raw.is_closed()):
+        return False
+    log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
+    return True
+
+
 async def on_raw(engine: AsyncEngine, work: Callable[[RawConnection], Awaitable[T]]) -> T:
     """Run ``work`` on a pooled connection's raw asyncpg connection.
 
@@ -108,16 +136,30 @@ async def on_raw(engine: AsyncEngine, work: Callable[[RawConnection], Awaitable[
     events are idempotent by id).
     """
     for attempt in (1, 2):
-        async with engine.connect() as conn:
-            raw = await raw_connection(conn)
+        fairy = _idle(engine)
+        if fairy is None:
+            async with engine.connect() as conn:
+                raw = await raw_connection(conn)
+                try:
+                    return await work(raw)
+                except Exception as exc:
+                    if not _lost(attempt, exc, raw):
+                        raise
+                    await conn.invalidate()
+        else:
+            raw = cast(RawConnection, fairy.driver_connection)
             try:
                 return await work(raw)
             except Exception as exc:
-                if attempt == 2 or not (database_unavailable(exc) or raw.is_closed()):
+                if not _lost(attempt, exc, raw):
                     raise
-                log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
-                await conn.invalidate()
-                await engine.dispose()
+                await greenlet_spawn(fairy.invalidate)  # closes the asyncpg connection
+            finally:
+                if fairy.is_valid:
+                    fairy.close()  # its reset is a no-op: SQLAlchemy began no transaction on it
+                else:
+                    await greenlet_spawn(fairy.close)
+        await engine.dispose()
     raise AssertionError("unreachable")
 
 
@@ -126,8 +168,8 @@ def _cols(alias: str, columns: Iterable[Column[Any]]) -> str:
     return ", ".join(f"{alias}.{c.name}" for c in columns)
 
 
-def _array_type(column: Column[Any]) -> str:
-    """The PostgreSQL element type a column's values are sent as in an array."""
+def _sql_type(column: Column[Any]) -> str:
+    """The PostgreSQL type a column's values are sent as."""
     kind = column.type
     if isinstance(kind, BigInteger):
         return "bigint"
@@ -139,17 +181,18 @@ def _array_type(column: Column[Any]) -> str:
         return "bool"
     if isinstance(kind, String):  # Text too
         return "text"
-    raise TypeError(f"no array type for column {column.name} ({kind})")
+    raise TypeError(f"no type for column {column.name} ({kind})")
 
 
-def _insert_unnest(table: Table, arrays: Sequence[Column[Any]], first: int, fixed: dict[str, str]) -> str:
-    """``INSERT INTO table (every column) SELECT ...`` from the updated user row ``u`` and one array
-    parameter per column of ``arrays`` (numbered from ``$first``); ``fixed`` gives the other columns."""
-    params = ", ".join(f"${n}::{_array_type(c)}[]" for n, c in enumerate(arrays, start=first))
+def _insert_rows(table: Table, sent: Sequence[Column[Any]], param: int, fixed: dict[str, str]) -> str:
+    """``INSERT INTO table (every column) SELECT ...`` from the updated user row ``u`` and the rows of
+    the JSON parameter ``$param`` (an array of objects with the columns ``sent`` by name; one text
+    parameter costs the driver far less than an array per column); ``fixed`` gives the other columns."""
+    record = ", ".join(f"{c.name} {_sql_type(c)}" for c in sent)
     values = ", ".join(fixed.get(c.name, f"t.{c.name}") for c in table.columns)
     return (
         f"INSERT INTO {table.name} ({', '.join(c.name for c in table.columns)})"  # noqa: S608 - table columns
-        f" SELECT {values} FROM u, unnest({params}) AS t({', '.join(c.name for c in arrays)})"
+        f" SELECT {values} FROM u, json_to_recordset(${param}::json) AS t({record})"
     )
 
 
@@ -204,29 +247,24 @@ READ = " ".join(["SELECT", _reads(2)])
 PEEK = " ".join(["SELECT", _STANDING, _reads(3), _USER_AND_DEVICE])
 WHO_SQL = _compiled(WHO, ["user_id", "device_id"])
 
-_EVENT_ARRAYS = [c for c in EVENTS.columns if c.name not in ("user_id", "received_at")]
-_CHECKIN_ARRAYS = [c for c in CHECKINS.columns if c.name != "user_id"]
+_EVENT_SENT = [c for c in EVENTS.columns if c.name not in ("user_id", "received_at")]
+_CHECKIN_SENT = [c for c in CHECKINS.columns if c.name != "user_id"]
 _CHECKIN_KEY = [c.name for c in CHECKINS.columns if c.primary_key]
-_FIRST_ARRAY = 5  # after $1 user, $2 new head, $3 clock, $4 the head read
 _EVENT_FIXED = {"user_id": "u.id", "received_at": "now()"}
 _CHECKIN_FIXED = {"user_id": "u.id"}
-_AFTER_ARRAYS = _FIRST_ARRAY + len(_EVENT_ARRAYS) + len(_CHECKIN_ARRAYS)
 
 
 def _write_if_head(bump_device: bool) -> str:
-    """The conditional write; with ``bump_device`` it also sets the caller's device's last
-    ``device_seq`` (``$n`` the device, ``$n+1`` the number, after the arrays)."""
-    device = (
-        [f"dv AS (UPDATE devices SET event_seq = ${_AFTER_ARRAYS + 1} FROM u WHERE devices.id = ${_AFTER_ARRAYS}),"]  # noqa: S608
-        if bump_device
-        else []
-    )
+    """The conditional write: ``$1`` the user, ``$2`` the new head, ``$3`` the clock, ``$4`` the head
+    read, ``$5`` the events and ``$6`` the check-ins (JSON); with ``bump_device`` it also sets the
+    caller's device's last ``device_seq`` (``$7`` the device, ``$8`` the number)."""
+    device = ["dv AS (UPDATE devices SET event_seq = $8 FROM u WHERE devices.id = $7),"] if bump_device else []
     return " ".join(
         [
             "WITH u AS (UPDATE users SET head_seq = $2, clock = $3 WHERE id = $1 AND head_seq = $4 RETURNING id),",
             *device,
-            f"ev AS ({_insert_unnest(EVENTS, _EVENT_ARRAYS, _FIRST_ARRAY, _EVENT_FIXED)}),",
-            f"ck AS ({_insert_unnest(CHECKINS, _CHECKIN_ARRAYS, _FIRST_ARRAY + len(_EVENT_ARRAYS), _CHECKIN_FIXED)}",
+            f"ev AS ({_insert_rows(EVENTS, _EVENT_SENT, 5, _EVENT_FIXED)}),",
+            f"ck AS ({_insert_rows(CHECKINS, _CHECKIN_SENT, 6, _CHECKIN_FIXED)}",
             f"ON CONFLICT ({', '.join(_CHECKIN_KEY)}) DO UPDATE SET",
             ", ".join(f"{c.name} = excluded.{c.name}" for c in CHECKINS.columns if not c.primary_key),
             ") SELECT count(*) FROM u",
@@ -237,6 +275,7 @@ def _write_if_head(bump_device: bool) -> str:
 WRITE_IF_HEAD = _write_if_head(False)
 WRITE_IF_HEAD_DEVICE = _write_if_head(True)
 _HABIT_PEEK_COLUMNS = (*HABIT_ROW_COLUMNS, *HABIT_STATE_COLUMNS[1:])
+_SLOT_STAMP_COLUMNS = (CHECKINS.c.date, CHECKINS.c.hlc, CHECKINS.c.device_id, CHECKINS.c.event_id)
 _HABIT_PEEK_NAMES = [c.name for c in _HABIT_PEEK_COLUMNS]
 HABIT_PEEK = " ".join(
     [
@@ -244,17 +283,21 @@ HABIT_PEEK = " ".join(
         _STANDING,
         "d.event_seq,",
         f"{_cols('h', _HABIT_PEEK_COLUMNS)},",
-        "k.*",
+        "k.*, st.*",
         "FROM users u LEFT JOIN devices d ON d.id = $2 AND d.user_id = u.id",
         "LEFT JOIN habits h ON h.user_id = u.id AND h.id = $3",
         "CROSS JOIN LATERAL (SELECT",
         ", ".join(f"array_agg(c.{c.name})" for c in CHECKIN_ROW_COLUMNS),
-        "FROM checkins c WHERE c.user_id = $1 AND c.habit_id = $3) k",
+        "FROM checkins c WHERE c.user_id = $1 AND c.habit_id = $3) k,",
+        f"(SELECT json_agg(json_build_array({_cols('c', _SLOT_STAMP_COLUMNS)}))",
+        "FROM checkins c WHERE c.user_id = $1 AND c.habit_id = $3 AND c.date = ANY($4::text[])) st",
         "WHERE u.id = $1",
     ]
 )
-"""A one-habit write's read: the standing, the device's last number, the habit's row, and its check-in
-slots as one array per column (all decoded by asyncpg itself, much faster than JSON)."""
+"""A one-habit write's read: the standing, the device's last number, the habit's row, its check-in
+slots as one array per column (decoded by asyncpg itself, much faster than JSON), and the stamps
+of the slots of the days ``$4`` (those the write may touch: building every slot's stamp cost the
+database more than the rest of the read)."""
 LOCK_USER = "SELECT head_seq FROM users WHERE id = $1 FOR UPDATE"
 INSERT_HABIT = (
     f"INSERT INTO habits ({', '.join(c.name for c in HABITS.columns)})"  # noqa: S608 - table columns
@@ -291,10 +334,6 @@ def _key_args(keys: Keys) -> tuple[Sequence[str], list[str], list[str], list[str
     return keys.event_ids, keys.needs.habit_ids, [s[0] for s in slots], [s[1] for s in slots]
 
 
-def _arrays(rows: Sequence[dict[str, Any]], columns: Sequence[Column[Any]]) -> list[list[Any]]:
-    return [[r[c.name] for r in rows] for c in columns]
-
-
 async def peek(
     raw: RawConnection, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys
 ) -> tuple[Standing | None, LogSnapshot]:
@@ -320,28 +359,31 @@ async def write_if_head(
         writes.head,
         writes.clock,
         writes.base,
-        *_arrays(event_rows(writes), _EVENT_ARRAYS),
-        *_arrays([checkin_values(w) for w in writes.plan.checkins], _CHECKIN_ARRAYS),
+        dumps(event_rows(writes)),
+        dumps([checkin_values(w) for w in writes.plan.checkins]),
         *(device or ()),
     )
     return bool(moved)
 
 
 async def habit_peek(
-    raw: RawConnection, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str
+    raw: RawConnection, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str]
 ) -> tuple[Standing | None, HabitState]:
     """:data:`HABIT_PEEK`: the standing, and what a one-habit write reads, in one snapshot."""
-    row = await raw.fetchrow(HABIT_PEEK, user_id, device_id, habit_id)
+    row = await raw.fetchrow(HABIT_PEEK, user_id, device_id, habit_id, days)
     if row is None:
-        return None, HabitState(0, None, None, ())
+        return None, HabitState(0, None, None, (), {})
     values = tuple(row)
     head, clock, disabled, device_known, revoked, device_seq = values[:6]
     standing = Standing(int(head), int(clock), bool(disabled), bool(device_known), bool(revoked))
     habit = values[6 : 6 + len(_HABIT_PEEK_COLUMNS)]
-    columns = values[6 + len(_HABIT_PEEK_COLUMNS) :]
+    columns = values[6 + len(_HABIT_PEEK_COLUMNS) : -1]
     found = None if habit[0] is None else dict(zip(_HABIT_PEEK_NAMES, habit, strict=True))
-    rows = [cast(CheckinRow, r) for r in zip(*columns, strict=True)] if columns[0] is not None else []
-    return standing, habit_state_of(int(device_seq or 0), found, rows)
+    rows = cast(list[CheckinRow], list(zip(*columns, strict=True))) if columns[0] is not None else []
+    stamps: dict[str, Stamp | None] = dict.fromkeys(days)
+    for day, hlc, device, event in _list(values[-1]):
+        stamps[day] = (int(hlc), device, event)
+    return standing, habit_state_of(int(device_seq or 0), found, rows, stamps)
 
 
 class PgTx:
@@ -423,7 +465,7 @@ class PgEventLog(CoreEventLog):
         return await on_raw(self.engine, work)
 
     async def record_habit(
-        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, build: HabitBuild
+        self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str], build: HabitBuild
     ) -> HabitRecorded | None:
         """As a push: first without a lock (read, then write only if the head has not moved), and under
         the lock when it moved meanwhile or the plan writes habit rows."""
@@ -434,7 +476,7 @@ class PgEventLog(CoreEventLog):
             return HabitRecorded(p.events, head, state.row, days_after(state, habit_id, p.writes))
 
         async def work(raw: RawConnection) -> HabitRecorded | None:
-            standing, state = await habit_peek(raw, user_id, device_id, habit_id)
+            standing, state = await habit_peek(raw, user_id, device_id, habit_id, days)
             if standing is None:
                 return None
             p = plan_habit_write(standing, state, habit_id, str(device_id), build)
@@ -446,7 +488,7 @@ class PgEventLog(CoreEventLog):
             async with raw.transaction():
                 if await raw.fetchval(LOCK_USER, user_id) is None:
                     return None
-                standing, state = await habit_peek(raw, user_id, device_id, habit_id)  # a snapshot after the lock
+                standing, state = await habit_peek(raw, user_id, device_id, habit_id, days)  # a snapshot after the lock
                 assert standing is not None
                 p = plan_habit_write(standing, state, habit_id, str(device_id), build)
                 if p.writes is not None:

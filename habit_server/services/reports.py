@@ -231,15 +231,6 @@ async def get_report(rt: Runtime, who: Principal, report_id: str, *, link: bool)
 # ---- rendering --------------------------------------------------------------------------------------
 
 
-async def _build(
-    rt: Runtime, user_id: uuid.UUID, period: PeriodKind, start: date, pool: RenderPool | None = None
-) -> RenderedReport:
-    """Read the user's rows, then :func:`_render` them."""
-    async with _autocommit(rt) as conn:
-        habits, checkins = await stored_rows(conn, user_id)
-    return await _render(rt, ReportInput(habits, checkins, period, start), pool)
-
-
 async def _render(rt: Runtime, job: ReportInput, pool: RenderPool | None) -> RenderedReport:
     """Build and render off the event loop: in ``pool`` (the worker), else in a thread,
     ``REPORT_CONCURRENCY`` at once (see :mod:`habit_server.delivery.rendering`)."""
@@ -257,9 +248,10 @@ async def _finish(rt: Runtime, report_id: uuid.UUID, **values: Any) -> None:
 
 async def _render_in_process(rt: Runtime, report_id: uuid.UUID) -> None:
     try:
-        async with rt.engine.connect() as conn:
+        async with _autocommit(rt) as conn:  # the report's row, then the user's rows: one connection
             row = (await conn.execute(select(R.c.user_id, R.c.period, R.c.start).where(R.c.id == report_id))).one()
-        made = await _build(rt, row.user_id, row.period, date.fromisoformat(row.start))
+            habits, checkins = await stored_rows(conn, row.user_id)
+        made = await _render(rt, ReportInput(habits, checkins, row.period, date.fromisoformat(row.start)), None)
         await _finish(rt, report_id, status="ready", pdf=made.pdf, size=len(made.pdf))
     except Exception as exc:
         log.warning("report %s failed: %s", report_id, type(exc).__name__)

@@ -19,10 +19,11 @@ Column lists are derived from the tables of ``habit_server.db.models``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar, cast
 
@@ -118,12 +119,23 @@ def _idle(engine: AsyncEngine) -> PoolProxiedConnection | None:
     return None
 
 
-def _lost(attempt: int, exc: Exception, raw: RawConnection) -> bool:
-    """Whether ``work`` failed because its connection is dead, and may run once more on a new one."""
-    if attempt == 2 or not (database_unavailable(exc) or raw.is_closed()):
-        return False
-    log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
-    return True
+@contextlib.asynccontextmanager
+async def _checked_out(engine: AsyncEngine) -> AsyncIterator[tuple[RawConnection, Callable[[], Awaitable[None]]]]:
+    """A pooled connection's raw asyncpg connection, and what invalidates it (closes it, and keeps the
+    pool from handing it out again): an idle one taken directly (:func:`_idle`), else through
+    ``engine.connect()``."""
+    fairy = _idle(engine)
+    if fairy is None:
+        async with engine.connect() as conn:
+            yield await raw_connection(conn), conn.invalidate
+        return
+    try:
+        yield cast(RawConnection, fairy.driver_connection), functools.partial(greenlet_spawn, fairy.invalidate)
+    finally:
+        if fairy.is_valid:
+            fairy.close()  # its reset is a no-op: SQLAlchemy began no transaction on it
+        else:
+            await greenlet_spawn(fairy.close)
 
 
 async def on_raw(engine: AsyncEngine, work: Callable[[RawConnection], Awaitable[T]]) -> T:
@@ -136,29 +148,14 @@ async def on_raw(engine: AsyncEngine, work: Callable[[RawConnection], Awaitable[
     events are idempotent by id).
     """
     for attempt in (1, 2):
-        fairy = _idle(engine)
-        if fairy is None:
-            async with engine.connect() as conn:
-                raw = await raw_connection(conn)
-                try:
-                    return await work(raw)
-                except Exception as exc:
-                    if not _lost(attempt, exc, raw):
-                        raise
-                    await conn.invalidate()
-        else:
-            raw = cast(RawConnection, fairy.driver_connection)
+        async with _checked_out(engine) as (raw, invalidate):
             try:
                 return await work(raw)
             except Exception as exc:
-                if not _lost(attempt, exc, raw):
+                if attempt == 2 or not (database_unavailable(exc) or raw.is_closed()):
                     raise
-                await greenlet_spawn(fairy.invalidate)  # closes the asyncpg connection
-            finally:
-                if fairy.is_valid:
-                    fairy.close()  # its reset is a no-op: SQLAlchemy began no transaction on it
-                else:
-                    await greenlet_spawn(fairy.close)
+                log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
+                await invalidate()
         await engine.dispose()
     raise AssertionError("unreachable")
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
+from habit_server.db.eventlog.pg import PgEventLog, RawConnection, on_raw
 from sync_protocol.domain.ids import uuid7
 from tests.server.conftest import make_settings, open_api
 from tests.server.support import Device
@@ -56,3 +60,59 @@ async def test_a_request_that_finds_no_free_connection_gets_503(pg_url: str) -> 
         assert r.json()["error"]["code"] == "database_unavailable"
         assert r.headers["Retry-After"] == "1"
         assert (await api.client.get("/api/v1/habits", headers=who.headers)).status_code == 200
+
+
+Work = Callable[[RawConnection], Awaitable[None]]
+
+
+def _noting(order: list[str], name: str, until: asyncio.Event | None = None) -> Work:
+    """Work on a raw connection that notes ``name`` in ``order`` once it has run a statement (and,
+    with ``until``, once that is set)."""
+
+    async def run(raw: RawConnection) -> None:
+        assert await raw.fetchval("SELECT 1") == 1
+        if until is not None:
+            await until.wait()
+        order.append(name)
+
+    return run
+
+
+async def test_requests_waiting_for_a_connection_are_served_in_order(pg_url: str) -> None:
+    """A request that arrives as a connection comes back does not take it from one already waiting
+    (asyncio's queue, which SQLAlchemy's async pool waits in, would let it: the waiter then goes to
+    the back of the line, which made the REST check-in's p99 under load 2.5-3x its median)."""
+    async for api in open_api(make_settings(database_url=pg_url, db_pool_size=1), "postgres"):
+        log = api.rt.log
+        assert isinstance(log, PgEventLog)
+        order: list[str] = []
+        let_go = asyncio.Event()
+        await on_raw(api.rt.engine, log.turns, _noting(order, "first"))  # the pool's connection is open and idle
+        holder = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting(order, "holder", let_go)))
+        await asyncio.sleep(0.1)  # the holder has the only connection
+        waiter = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting(order, "waiter")))
+        await asyncio.sleep(0.1)  # the waiter waits for it
+        let_go.set()
+        newcomer = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting(order, "newcomer")))  # as it comes back
+        await asyncio.gather(holder, waiter, newcomer)
+        assert order == ["first", "holder", "waiter", "newcomer"]
+
+
+async def test_a_push_that_waits_too_long_for_its_turn_gets_503(pg_url: str) -> None:
+    settings = make_settings(database_url=pg_url, db_pool_size=1, db_pool_timeout_seconds=0.3)
+    async for api in open_api(settings, "postgres"):
+        who = await api.account()
+        log = api.rt.log
+        assert isinstance(log, PgEventLog)
+        let_go = asyncio.Event()
+        holder = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting([], "holder", let_go)))
+        await asyncio.sleep(0.1)
+        dev, hid = Device(), uuid7()
+        r = await api.push(who, [dev.create(hid, "Waits")])
+        assert r.status_code == 503, r.text
+        assert r.json()["error"]["code"] == "database_unavailable"
+        assert r.headers["Retry-After"] == "1"
+        let_go.set()
+        await holder
+        r = await api.push(who, [dev.create(hid, "Waits")])
+        assert r.status_code == 200, r.text

@@ -91,8 +91,11 @@ async def test_one_reminder_per_user_and_day_with_two_schedulers(api_aws: Api, s
     await _opt_in(api, ann)
     await _opt_in(api, bob, timezone="Europe/Paris")
 
+    # At noon UTC, not the clock's time: from 23:00 UTC on, Paris is already on the next day, where
+    # Bob's streak is over (nothing at risk, no email).
+    noon = datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12)
     for _ in range(3):
-        await _both(api, second)
+        await _both(api, second, noon)
 
     (mail,) = aws.emails_to(ann_mail)
     assert mail["From"] == aws.sender

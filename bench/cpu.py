@@ -20,11 +20,6 @@ def _stat(pid: int) -> list[str] | None:
     return text.rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU seconds of ``pids`` (those gone count 0)."""
-    return sum(cpu_by_pid(pids).values())
-
-
 def cpu_by_pid(pids: set[int]) -> dict[int, float]:
     """User + system CPU seconds of each of ``pids`` that is still running."""
     out = {}

@@ -1,16 +1,15 @@
-"""Everything a running server holds: settings, the database engine and its event log, and the Redis-backed helpers."""
+"""Everything a running server holds: settings, the database's connections, its event log, the Redis helpers."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from habit_server.cache.hub import Hub
 from habit_server.cache.link import RedisLink
 from habit_server.cache.ratelimit import RateLimiter
 from habit_server.cache.responses import ResponseCache
+from habit_server.db.connections import Connections
 from habit_server.db.engine import make_engine
 from habit_server.db.eventlog import open_event_log
 from habit_server.db.eventlog.base import EventLog
@@ -22,7 +21,8 @@ from habit_server.settings import Settings
 @dataclass
 class Runtime:
     settings: Settings
-    engine: AsyncEngine
+    db: Connections
+    """The database's connections, each taken in its turn (``rt.db.connect()``, ``rt.db.begin()``)."""
     log: EventLog
     link: RedisLink
     hub: Hub
@@ -37,13 +37,15 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         link = RedisLink(settings.redis_url, settings.redis_prefix)
-        engine = make_engine(
-            settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
+        db = Connections(
+            make_engine(
+                settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
+            )
         )
         return cls(
             settings=settings,
-            engine=engine,
-            log=open_event_log(engine),
+            db=db,
+            log=open_event_log(db),
             link=link,
             hub=Hub(link),
             limiter=RateLimiter(link),
@@ -59,4 +61,4 @@ class Runtime:
     async def close(self) -> None:
         await self.hub.stop()
         await self.link.close()
-        await self.engine.dispose()
+        await self.db.engine.dispose()

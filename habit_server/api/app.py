@@ -93,7 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     if settings.metrics:
         app.include_router(metrics.router)
-        watch_pool(runtime.engine)
+        watch_pool(runtime.db.engine)
     openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(ProtocolMiddleware)

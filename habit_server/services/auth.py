@@ -66,7 +66,7 @@ async def register(rt: Runtime, req: RegisterRequest, client: str) -> UserPublic
         "clock": 0,
     }
     try:
-        async with rt.engine.begin() as conn:
+        async with rt.db.begin() as conn:
             await conn.execute(insert(U).values(**values))
             if mode == "invite":
                 await _use_invite(conn, req.invite or "", user_id, now)
@@ -92,7 +92,7 @@ async def create_invite(rt: Runtime, days: int) -> tuple[str, datetime]:
     code = secrets.token_urlsafe(18)
     now = datetime.now(UTC)
     expires = now + timedelta(days=days)
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         await conn.execute(insert(INVITES).values(code_hash=tokens.digest(code), created_at=now, expires_at=expires))
     log.info("invite created, valid until %s", expires.isoformat(timespec="seconds"))
     return code, expires
@@ -122,7 +122,7 @@ async def login(rt: Runtime, username: str, password: str, device_name: str, cli
     await check_login_rate(rt, client, username)
     row = None
     if _USERNAME.fullmatch(username):  # other text is no one's username (and may not even be storable)
-        async with rt.engine.connect() as conn:
+        async with rt.db.connect() as conn:
             row = (
                 await conn.execute(
                     select(U.c.id, U.c.password_hash, U.c.disabled).where(U.c.username_key == username.lower())
@@ -137,7 +137,7 @@ async def login(rt: Runtime, username: str, password: str, device_name: str, cli
     device_id = uuid.uuid4()
     refresh, digest = tokens.make_refresh(device_id)
     now = datetime.now(UTC)
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         await conn.execute(
             insert(D).values(
                 id=device_id,
@@ -169,7 +169,7 @@ def _tokens(rt: Runtime, user_id: uuid.UUID, device_id: uuid.UUID, refresh: str)
 async def refresh(rt: Runtime, token: str) -> TokenResponse:
     device_id, digest = tokens.read_refresh(token)
     now = datetime.now(UTC)
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         row = (
             await conn.execute(
                 select(
@@ -194,7 +194,7 @@ async def refresh(rt: Runtime, token: str) -> TokenResponse:
     if digest == previous:  # raised after the commit, so the revocation stays
         log.warning("refresh token reused on device %s: device revoked", device_id)
         raise Unauthorized(ErrorCode.TOKEN_REVOKED, "this refresh token was already used; the device is logged out")
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         if digest != current:
             raise Unauthorized(ErrorCode.INVALID_TOKEN, "the refresh token is not valid")
         if aware(expires) < now:
@@ -249,7 +249,7 @@ def check_standing(found: S | None) -> S:
 
 
 async def revoke_device(rt: Runtime, who: Principal, device_id: uuid.UUID) -> None:
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         done = await conn.execute(
             update(D)
             .where(D.c.id == device_id, D.c.user_id == who.user_id)
@@ -298,7 +298,7 @@ async def check_password_rate(rt: Runtime, who: Principal) -> None:
 
 
 async def devices(rt: Runtime, who: Principal) -> list[DeviceOut]:
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         rows = await conn.execute(
             select(D.c.id, D.c.name, D.c.created_at, D.c.last_seen_at, D.c.revoked_at)
             .where(D.c.user_id == who.user_id)

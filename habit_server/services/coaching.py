@@ -53,7 +53,7 @@ async def ai_coach(rt: Runtime, who: Principal, days: int, today: date) -> tuple
     body = await rt.cache.get(who.key, who.log_state, key)
     if body is not None:
         return body, True
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         habits, checkins = await habits_and_checkins(conn, who.user_id, today)
     facts = await anyio.to_thread.run_sync(lambda: at_risk_facts(habits, checkins, today, risk_days=days))
     advice = await _advise(rt, facts)

@@ -122,7 +122,7 @@ async def list_habits(
     where = [H.c.user_id == who.user_id, *_LIVE]
     if not include_archived:
         where.append(H.c.archived.is_(False))
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         total = int((await conn.execute(select(func.count()).select_from(H).where(*where))).scalar_one())
         query = select(*_COLUMNS).where(*where).order_by(*_ORDER).offset(skip).limit(limit)
         habits = _habits((await conn.execute(query)).mappings())
@@ -132,14 +132,14 @@ async def list_habits(
 
 
 async def get_habit(rt: Runtime, who: Principal, habit_id: str, today: date) -> HabitOut:
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         habit = await _find(conn, who, habit_id)
         days = await _day_rows(conn, who, [habit.id])
     return _out((await _views([habit], days, today))[0])
 
 
 async def checkins(rt: Runtime, who: Principal, habit_id: str) -> list[CheckinOut]:
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         habit = await _find(conn, who, habit_id)
         rows = await conn.execute(
             select(C.c.date, C.c.value, C.c.skipped, C.c.note)
@@ -154,7 +154,7 @@ async def checkins(rt: Runtime, who: Principal, habit_id: str) -> list[CheckinOu
 
 async def at_risk(rt: Runtime, who: Principal, days: int | None, today: date) -> list[HabitOut]:
     where = [H.c.user_id == who.user_id, *_LIVE, H.c.archived.is_(False)]
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         habits = _habits((await conn.execute(select(*_COLUMNS).where(*where).order_by(*_ORDER))).mappings())
         rows = await _day_rows(conn, who, [h.id for h in habits])
     views = await _views(habits, rows, today, risk_days=days)

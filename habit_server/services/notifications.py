@@ -31,7 +31,7 @@ _FIELDS = ("reminders", "time", "timezone", "weekly_report", "weekday")
 
 
 async def get_settings(rt: Runtime, who: Principal) -> NotificationSettings:
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         row = (await conn.execute(select(*(N.c[f] for f in _FIELDS)).where(N.c.user_id == who.user_id))).first()
     # Stored values were checked when they were put; not again (a time zone since retired must not fail the read).
     return NotificationSettings() if row is None else NotificationSettings.model_construct(**row._mapping)
@@ -39,15 +39,15 @@ async def get_settings(rt: Runtime, who: Principal) -> NotificationSettings:
 
 async def put_settings(rt: Runtime, who: Principal, body: NotificationSettings) -> NotificationSettings:
     values = {**body.model_dump(), "updated_at": utcnow()}
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         changed = await conn.execute(update(N).where(N.c.user_id == who.user_id).values(**values))
         if changed.rowcount == 1:
             return body
     try:
-        async with rt.engine.begin() as conn:
+        async with rt.db.begin() as conn:
             await conn.execute(insert(N).values(user_id=who.user_id, **values))
     except IntegrityError:  # a concurrent first PUT inserted it
-        async with rt.engine.begin() as conn:
+        async with rt.db.begin() as conn:
             await conn.execute(update(N).where(N.c.user_id == who.user_id).values(**values))
     return body
 
@@ -104,6 +104,6 @@ async def unsubscribe(rt: Runtime, token: str) -> Unsubscribed:
         values["reminders"] = False
     if stop in ("weekly_report", "all"):
         values["weekly_report"] = False
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         await conn.execute(update(N).where(N.c.user_id == user_id).values(**values))
     return Unsubscribed(unsubscribed=stop)

@@ -96,7 +96,7 @@ def _out(row: Any, url: str | None = None) -> ReportOut:
 async def _autocommit(rt: Runtime) -> AsyncIterator[AsyncConnection]:
     """A connection whose statements each commit on their own (no BEGIN and COMMIT or ROLLBACK round
     trips): for single writes, and for reads that need no snapshot across statements."""
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
 
@@ -152,7 +152,7 @@ async def enqueue_report(
     try:
         await _alone(rt, insert(R).values(**row))
     except IntegrityError:
-        async with rt.engine.connect() as conn:
+        async with rt.db.connect() as conn:
             found = (await conn.execute(select(*_OUT).where(R.c.delivery_key == delivery_key))).first()
         if found is None:
             raise
@@ -188,7 +188,7 @@ async def send_stranded_jobs(rt: Runtime, delivery: Delivery, limit: int = 1000)
     acknowledged; how many. Every worker sweeps (at start, then every minute): two sweeps at once may
     send a job twice, which is harmless (:func:`process_job` is idempotent)."""
     unsent = (R.c.status == "queued", R.c.job_sent_at.is_(None), R.c.created_at < _now() - STRANDED_AFTER)
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         ids = [r.id for r in await conn.execute(select(R.c.id).where(*unsent).limit(limit))]
     if ids:
         log.info("sending the jobs of %d reports queued earlier", len(ids))
@@ -198,14 +198,14 @@ async def send_stranded_jobs(rt: Runtime, delivery: Delivery, limit: int = 1000)
 
 async def list_reports(rt: Runtime, who: Principal, limit: int) -> list[ReportOut]:
     query = select(*_OUT).where(R.c.user_id == who.user_id).order_by(desc(R.c.created_at)).limit(limit)
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         return [_out(r) for r in await conn.execute(query)]
 
 
 async def get_report(rt: Runtime, who: Principal, report_id: str, *, link: bool) -> tuple[ReportOut, bytes | None]:
     """The report's state, and its PDF when it is stored (not with ``link``: then ``url`` when in S3)."""
     rid = _id(report_id)
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         row = (await conn.execute(select(*_OUT, R.c.pdf).where(R.c.id == rid, R.c.user_id == who.user_id))).first()
     if row is None:
         raise NotFound("report")

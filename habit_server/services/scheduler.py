@@ -69,7 +69,7 @@ async def _leader(rt: Runtime) -> AsyncIterator[bool]:
     if rt.settings.is_sqlite:
         yield True
         return
-    async with rt.engine.begin() as conn:  # the lock lasts as long as this transaction
+    async with rt.db.begin() as conn:  # the lock lasts as long as this transaction
         got = (await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY})).scalar()
         yield bool(got)
 
@@ -91,7 +91,7 @@ async def _work(rt: Runtime, delivery: Delivery, now: datetime) -> Tick:
         .join(USERS, USERS.c.id == N.c.user_id)
         .where(N.c.reminders.is_(True) | N.c.weekly_report.is_(True), USERS.c.disabled.is_(False))
     )
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         rows = (await conn.execute(query)).all()
     done = Tick()
     for row in rows:
@@ -115,14 +115,14 @@ def _key(user_id: uuid.UUID, kind: str, day: date) -> dict[str, Any]:
 
 async def _already(rt: Runtime, user_id: uuid.UUID, kind: str, day: date) -> bool:
     where = (SENT.c[k] == v for k, v in _key(user_id, kind, day).items())
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         return (await conn.execute(select(SENT.c.status).where(*where))).first() is not None
 
 
 async def _record(rt: Runtime, user_id: uuid.UUID, kind: str, day: date, status: str) -> bool:
     """Insert the day's ``sent`` row; False when it is there already (another tick or scheduler)."""
     try:
-        async with rt.engine.begin() as conn:
+        async with rt.db.begin() as conn:
             await conn.execute(insert(SENT).values(**_key(user_id, kind, day), status=status, created_at=utcnow()))
     except IntegrityError:
         return False
@@ -132,7 +132,7 @@ async def _record(rt: Runtime, user_id: uuid.UUID, kind: str, day: date, status:
 async def _remind(rt: Runtime, delivery: Delivery, row: Any, day: date) -> int:
     if await _already(rt, row.user_id, "reminder", day):
         return 0
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         habits, checkins = await habits_and_checkins(conn, row.user_id, day)
     facts = await anyio.to_thread.run_sync(lambda: at_risk_facts(habits, checkins, day))
     if not facts or not row.email:
@@ -146,7 +146,7 @@ async def _remind(rt: Runtime, delivery: Delivery, row: Any, day: date) -> int:
     )
     key = _key(row.user_id, "reminder", day)
     try:
-        async with rt.engine.begin() as conn:  # committed once SES has answered (see the module's notes)
+        async with rt.db.begin() as conn:  # committed once SES has answered (see the module's notes)
             await conn.execute(insert(SENT).values(**key, status="sent", created_at=utcnow()))
             try:
                 await anyio.to_thread.run_sync(delivery.mailer.send, mail)

@@ -52,7 +52,7 @@ async def _one(conn: AsyncConnection, user_id: uuid.UUID) -> UserPublic | None:
 
 
 async def me(rt: Runtime, who: Principal) -> UserPublic:
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         user = await _one(conn, who.user_id)
     if user is None:
         raise Unauthorized(ErrorCode.INVALID_TOKEN, "the account no longer exists")
@@ -64,7 +64,7 @@ async def _check_password(rt: Runtime, who: Principal, password: str | None, wha
     from habit_server.services.auth import check_password_rate
 
     await check_password_rate(rt, who)
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         current = (await conn.execute(select(U.c.password_hash).where(U.c.id == who.user_id))).scalar()
     if password is None or not await rt.passwords.verify(password, current):
         raise Forbidden(ErrorCode.INVALID_CREDENTIALS, f"{what} is missing or wrong")
@@ -86,7 +86,7 @@ async def update_me(rt: Runtime, who: Principal, change: UserUpdate) -> UserPubl
         values["password_hash"] = await rt.passwords.hash(change.password)
     revoked = 0
     if values:
-        async with rt.engine.begin() as conn:
+        async with rt.db.begin() as conn:
             await conn.execute(update(U).where(U.c.id == who.user_id).values(**values))
             if "password_hash" in values:
                 revoked = await revoke_other_devices(conn, who)
@@ -109,7 +109,7 @@ async def delete_me(rt: Runtime, who: Principal, password: str) -> None:
     from habit_server.services.auth import wake_streams
 
     await _check_password(rt, who, password, "password")
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         for table in (CHECKINS, HABITS, EVENTS, DEVICES):
             await conn.execute(delete(table).where(table.c.user_id == who.user_id))
         await conn.execute(delete(U).where(U.c.id == who.user_id))
@@ -126,7 +126,7 @@ async def export(rt: Runtime, who: Principal) -> bytes:
     """Everything the server holds about the user, as a JSON document (GDPR access): the profile,
     devices, live habits (every field as stored, with their check-ins) and the event log."""
     H, C, D = HABITS, CHECKINS, DEVICES
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         user = await _one(conn, who.user_id)
         devices = (
             await conn.execute(
@@ -184,7 +184,7 @@ def require_admin(who: Principal) -> None:
 
 async def list_users(rt: Runtime, who: Principal, skip: int, limit: int) -> tuple[list[UserPublic], int]:
     require_admin(who)
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         total = int((await conn.execute(select(func.count()).select_from(U))).scalar_one())
         rows = (
             await conn.execute(select(*_PUBLIC).order_by(U.c.created_at, U.c.id).offset(skip).limit(limit))
@@ -194,7 +194,7 @@ async def list_users(rt: Runtime, who: Principal, skip: int, limit: int) -> tupl
 
 async def get_user(rt: Runtime, who: Principal, user_id: uuid.UUID) -> UserPublic:
     require_admin(who)
-    async with rt.engine.connect() as conn:
+    async with rt.db.connect() as conn:
         user = await _one(conn, user_id)
     if user is None:
         raise NotFound("user")
@@ -212,7 +212,7 @@ async def admin_update(
         values["role"] = role.value
     if disabled is not None:
         values["disabled"] = disabled
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         if values:
             await conn.execute(update(U).where(U.c.id == user_id).values(**values))
         user = await _one(conn, user_id)
@@ -224,7 +224,7 @@ async def admin_update(
 
 async def set_role_by_username(rt: Runtime, username: str, role: Role) -> bool:
     """For the ``habit-server set-role`` command (the way to make the first admin)."""
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         done = await conn.execute(update(U).where(U.c.username_key == username.lower()).values(role=role.value))
     return done.rowcount == 1
 
@@ -236,7 +236,7 @@ async def reset_password_by_username(rt: Runtime, username: str, password: str) 
 
     check_policy(password, username)
     new_hash = await rt.passwords.hash(password)
-    async with rt.engine.begin() as conn:
+    async with rt.db.begin() as conn:
         user_id = (await conn.execute(select(U.c.id).where(U.c.username_key == username.lower()))).scalar()
         if user_id is None:
             return None

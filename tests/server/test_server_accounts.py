@@ -81,7 +81,7 @@ async def test_invite_registration_needs_a_fresh_code(settings_for: SettingsFact
         assert taken.status_code == 409
         assert (await api.client.post("/api/v1/users", json=signup(invite=code))).status_code == 201
         code, _ = await create_invite(api.rt, 1)
-        async with api.rt.engine.begin() as conn:
+        async with api.rt.db.begin() as conn:
             await conn.execute(update(INVITES).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         r = await api.client.post("/api/v1/users", json=signup(invite=code))
         assert (r.status_code, code_of(r)) == (403, "invite_required")

@@ -191,7 +191,7 @@ async def test_device_seq_gaps_and_reuse_are_accepted(api: Api) -> None:
 # ----- item 8: integer query parameters ------------------------------------------------------------
 async def test_every_integer_query_parameter_is_bounded(api: Api) -> None:
     admin = await api.account()
-    async with api.rt.engine.begin() as conn:
+    async with api.rt.db.begin() as conn:
         await conn.execute(update(USERS).where(USERS.c.username == admin.username).values(role="admin"))
     doc = (await api.client.get("/openapi.json")).json()
     checked = []

@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from habit_server.db.connections import Connections
 from habit_server.db.eventlog.pg import PgEventLog, RawConnection, on_raw
 from sync_protocol.domain.ids import uuid7
 from tests.server.conftest import make_settings, open_api
@@ -54,7 +56,7 @@ async def test_a_request_that_finds_no_free_connection_gets_503(pg_url: str) -> 
     settings = make_settings(database_url=pg_url, db_pool_size=1, db_pool_timeout_seconds=0.3)
     async for api in open_api(settings, "postgres"):
         who = await api.account()
-        async with api.rt.engine.connect():  # the only connection is busy
+        async with api.rt.db.connect():  # the only connection is busy
             r = await api.client.get("/api/v1/habits", headers=who.headers)
         assert r.status_code == 503
         assert r.json()["error"]["code"] == "database_unavailable"
@@ -87,14 +89,39 @@ async def test_requests_waiting_for_a_connection_are_served_in_order(pg_url: str
         assert isinstance(log, PgEventLog)
         order: list[str] = []
         let_go = asyncio.Event()
-        await on_raw(api.rt.engine, log.turns, _noting(order, "first"))  # the pool's connection is open and idle
-        holder = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting(order, "holder", let_go)))
+        await on_raw(api.rt.db, _noting(order, "first"))  # the pool's connection is open and idle
+        holder = asyncio.create_task(on_raw(api.rt.db, _noting(order, "holder", let_go)))
         await asyncio.sleep(0.1)  # the holder has the only connection
-        waiter = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting(order, "waiter")))
+        waiter = asyncio.create_task(on_raw(api.rt.db, _noting(order, "waiter")))
         await asyncio.sleep(0.1)  # the waiter waits for it
         let_go.set()
-        newcomer = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting(order, "newcomer")))  # as it comes back
+        newcomer = asyncio.create_task(on_raw(api.rt.db, _noting(order, "newcomer")))  # as it comes back
         await asyncio.gather(holder, waiter, newcomer)
+        assert order == ["first", "holder", "waiter", "newcomer"]
+
+
+async def _noting_on_core(db: Connections, order: list[str], name: str) -> None:
+    """As :func:`_noting`, on a connection of SQLAlchemy's own (the other services' way)."""
+    async with db.connect() as conn:
+        assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+        order.append(name)
+
+
+async def test_the_other_services_wait_in_the_same_line(pg_url: str) -> None:
+    """A request on SQLAlchemy's own path (a REST read, a report, ...) keeps its place in the line too:
+    a raw-path request that arrives as the connection comes back does not take it from it."""
+    async for api in open_api(make_settings(database_url=pg_url, db_pool_size=1), "postgres"):
+        order: list[str] = []
+        let_go = asyncio.Event()
+
+        await on_raw(api.rt.db, _noting(order, "first"))  # the pool's connection is open and idle
+        holder = asyncio.create_task(on_raw(api.rt.db, _noting(order, "holder", let_go)))
+        await asyncio.sleep(0.1)
+        waiting = asyncio.create_task(_noting_on_core(api.rt.db, order, "waiter"))
+        await asyncio.sleep(0.1)
+        let_go.set()
+        newcomer = asyncio.create_task(on_raw(api.rt.db, _noting(order, "newcomer")))
+        await asyncio.gather(holder, waiting, newcomer)
         assert order == ["first", "holder", "waiter", "newcomer"]
 
 
@@ -105,7 +132,7 @@ async def test_a_push_that_waits_too_long_for_its_turn_gets_503(pg_url: str) -> 
         log = api.rt.log
         assert isinstance(log, PgEventLog)
         let_go = asyncio.Event()
-        holder = asyncio.create_task(on_raw(api.rt.engine, log.turns, _noting([], "holder", let_go)))
+        holder = asyncio.create_task(on_raw(api.rt.db, _noting([], "holder", let_go)))
         await asyncio.sleep(0.1)
         dev, hid = Device(), uuid7()
         r = await api.push(who, [dev.create(hid, "Waits")])

@@ -107,7 +107,7 @@ async def test_a_users_rows_for_reports_carry_notes_and_leave_out_cleared_check_
     events.append(read.event("checkin.clear", {"habit_id": habit, "date": days[3]}))
     assert (await api.push(me, events)).status_code == 200
 
-    async with api.rt.engine.connect() as conn:
+    async with api.rt.db.connect() as conn:
         habits, checkins = await habits_and_checkins(conn, uuid.UUID(me.user_id), date.today())
     assert sorted(h.name for h in habits) == ["Nothing yet", "Read"]
     assert checkins[empty] == []

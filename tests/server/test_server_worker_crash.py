@@ -48,7 +48,7 @@ async def _report(api: Api) -> tuple[Account, str, str]:
 
 async def _state(api: Api, report_id: str) -> tuple[str, datetime | None]:
     query = select(REPORTS.c.status, REPORTS.c.claimed_at).where(REPORTS.c.id == uuid.UUID(report_id))
-    async with api.rt.engine.connect() as conn:
+    async with api.rt.db.connect() as conn:
         status, claimed_at = (await conn.execute(query)).one()
     return status, aware(claimed_at) if claimed_at is not None else None
 
@@ -129,7 +129,7 @@ async def _read_waits(api: Api) -> bool:
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
         " AND wait_event_type = 'Lock' AND query LIKE 'SELECT habits.id%'"
     )
-    async with api.rt.engine.connect() as conn:
+    async with api.rt.db.connect() as conn:
         return bool((await conn.execute(query)).scalar())
 
 
@@ -194,7 +194,7 @@ async def test_a_stale_claim_is_taken_over_and_a_fresh_one_is_not(api_aws: Api, 
     rid = uuid.UUID(report_id)
 
     async def claimed(at: datetime) -> None:
-        async with api.rt.engine.begin() as conn:
+        async with api.rt.db.begin() as conn:
             await conn.execute(update(REPORTS).where(REPORTS.c.id == rid).values(status="sending", claimed_at=at))
 
     await claimed(datetime.now().astimezone())
@@ -212,7 +212,7 @@ async def test_a_stale_claim_is_taken_over_and_a_fresh_one_is_not(api_aws: Api, 
 async def _unsent(api: Api, who: Account, age: timedelta) -> str:
     """A report stored ``age`` ago whose job SQS never got (what a server that died leaves behind)."""
     report_id = uuid.uuid4()
-    async with api.rt.engine.begin() as conn:
+    async with api.rt.db.begin() as conn:
         await conn.execute(
             insert(REPORTS).values(
                 id=report_id,
@@ -268,7 +268,7 @@ async def test_with_sqs_down_a_report_is_still_accepted_and_goes_out_later(api_a
     finally:
         api.rt.delivery = working
     assert aws.messages(aws.queue_url) == []
-    async with api.rt.engine.begin() as conn:  # a minute later
+    async with api.rt.db.begin() as conn:  # a minute later
         await conn.execute(
             update(REPORTS)
             .where(REPORTS.c.id == uuid.UUID(report_id))

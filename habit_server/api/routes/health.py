@@ -25,7 +25,7 @@ async def readyz(rt: RuntimeDep) -> JSONResponse:
     keeps serving in degraded mode (``status: degraded``), so readiness does not fail on it."""
     checks: dict[str, Any] = {}
     try:
-        async with rt.engine.connect() as conn:
+        async with rt.db.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:

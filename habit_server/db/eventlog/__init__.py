@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from habit_server.db.connections import Connections
 from habit_server.db.eventlog.base import EventLog
 
 
-def open_event_log(engine: AsyncEngine) -> EventLog:
-    """The event log of ``engine``'s database: raw asyncpg on PostgreSQL, SQLAlchemy Core elsewhere."""
-    if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg":
+def open_event_log(db: Connections) -> EventLog:
+    """The event log of ``db``'s database: raw asyncpg on PostgreSQL, SQLAlchemy Core elsewhere."""
+    dialect = db.engine.dialect
+    if dialect.name == "postgresql" and dialect.driver == "asyncpg":
         from habit_server.db.eventlog.pg import PgEventLog
 
-        return PgEventLog(engine)
+        return PgEventLog(db)
     from habit_server.db.eventlog.core import CoreEventLog
 
-    return CoreEventLog(engine)
+    return CoreEventLog(db)

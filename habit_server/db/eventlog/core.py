@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import bindparam, delete, insert, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from habit_server.db.connections import Connections
 from habit_server.db.eventlog.base import (
     Build,
     Caller,
@@ -218,17 +219,17 @@ class CoreTx:
 
 
 class CoreEventLog(EventLog):
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, db: Connections) -> None:
+        self.db = db
 
     async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID) -> Caller | None:
-        async with self.engine.connect() as conn:
+        async with self.db.connect() as conn:
             return caller_of((await conn.execute(WHO, {"user_id": user_id, "device_id": device_id})).first())
 
     async def push(
         self, user_id: uuid.UUID, device_id: uuid.UUID, keys: Keys, decide: Callable[[Standing | None, LogSnapshot], D]
     ) -> D:
-        async with self.engine.begin() as conn:
+        async with self.db.begin() as conn:
             tx = CoreTx(conn)
             standing = await tx.lock(user_id, device_id)
             decision = decide(standing, await tx.read(user_id, keys) if standing is not None else LogSnapshot())
@@ -241,7 +242,7 @@ class CoreEventLog(EventLog):
         return CoreTx(conn)
 
     async def record(self, user_id: uuid.UUID, device_id: uuid.UUID, build: Build) -> Recorded | None:
-        async with self.engine.begin() as conn:
+        async with self.db.begin() as conn:
             standing = await CoreTx(conn).lock(user_id)
             if standing is None:
                 return None
@@ -260,7 +261,7 @@ class CoreEventLog(EventLog):
     async def record_habit(
         self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str], build: HabitBuild
     ) -> HabitRecorded | None:
-        async with self.engine.begin() as conn:
+        async with self.db.begin() as conn:
             tx = CoreTx(conn)
             standing = await tx.lock(user_id, device_id)
             if standing is None:
@@ -275,7 +276,7 @@ class CoreEventLog(EventLog):
         return HabitRecorded(p.events, head, state.row, days_after(state, habit_id, p.writes))
 
     async def status(self, user_id: uuid.UUID) -> LogStatus | None:
-        async with self.engine.connect() as conn:
+        async with self.db.connect() as conn:
             row = (await conn.execute(select(U.c.store_id, U.c.head_seq).where(U.c.id == user_id))).first()
         return None if row is None else LogStatus(str(row[0]), int(row[1]))
 
@@ -286,6 +287,6 @@ class CoreEventLog(EventLog):
             .order_by(E.c.server_seq)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        async with self.db.connect() as conn:
             rows = (await conn.execute(query)).all()
         return cast("list[EventRow]", rows)

@@ -18,7 +18,6 @@ Column lists are derived from the tables of ``habit_server.db.models``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import json
@@ -31,11 +30,11 @@ from typing import Any, Protocol, TypeVar, cast
 from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, String, Table
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import MissingGreenlet
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from habit_server.db.connections import Connections
 from habit_server.db.engine import database_unavailable
 from habit_server.db.eventlog.base import (
     Caller,
@@ -121,39 +120,6 @@ def _idle(engine: AsyncEngine) -> PoolProxiedConnection | None:
     return None
 
 
-class Turns:
-    """First come, first served at the pool's connections, for the raw path (:func:`on_raw`).
-
-    Waiting in SQLAlchemy's async pool is not fair: when a connection comes back, ``asyncio.Queue``
-    wakes the first waiter, but a request that arrives before that waiter runs takes the connection
-    (as :func:`_idle` does), and the waiter goes to the back of the line. With more requests in
-    flight than the pool holds, a few wait many turns: the REST check-in's p99 under 50 clients
-    (25 a worker, 20 connections each) was 2.5-3x its median. ``asyncio.Semaphore`` serves its
-    waiters in order (a newcomer waits while anyone does), so a request holding a turn finds a
-    connection free, except one that SQLAlchemy's own users (the other services) hold. A wait
-    longer than the pool's timeout is the pool's timeout (503)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        pool = engine.sync_engine.pool
-        self._slots = asyncio.Semaphore(pool.size() if isinstance(pool, QueuePool) else 1 << 30)
-        self._timeout: float | None = pool.timeout() if isinstance(pool, QueuePool) else None
-
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        if not self._slots.locked():
-            await self._slots.acquire()  # at once: no timer to set
-        else:
-            try:
-                async with asyncio.timeout(self._timeout):
-                    await self._slots.acquire()
-            except TimeoutError:
-                raise PoolTimeout(f"no database connection free within {self._timeout} s") from None
-        try:
-            yield
-        finally:
-            self._slots.release()
-
-
 @contextlib.asynccontextmanager
 async def _checked_out(engine: AsyncEngine) -> AsyncIterator[tuple[RawConnection, Callable[[], Awaitable[None]]]]:
     """A pooled connection's raw asyncpg connection, and what invalidates it (closes it, and keeps the
@@ -173,8 +139,8 @@ async def _checked_out(engine: AsyncEngine) -> AsyncIterator[tuple[RawConnection
             await greenlet_spawn(fairy.close)
 
 
-async def on_raw(engine: AsyncEngine, turns: Turns, work: Callable[[RawConnection], Awaitable[T]]) -> T:
-    """Run ``work`` on a pooled connection's raw asyncpg connection, in its turn (:class:`Turns`).
+async def on_raw(db: Connections, work: Callable[[RawConnection], Awaitable[T]]) -> T:
+    """Run ``work`` on a pooled connection's raw asyncpg connection, taken in its turn.
 
     The pool does not ping connections before use (a round trip per request), and work done on
     the raw connection is invisible to SQLAlchemy's disconnect detection; so when the connection
@@ -183,7 +149,7 @@ async def on_raw(engine: AsyncEngine, turns: Turns, work: Callable[[RawConnectio
     events are idempotent by id).
     """
     for attempt in (1, 2):
-        async with turns.turn(), _checked_out(engine) as (raw, invalidate):
+        async with db.turn(), _checked_out(db.engine) as (raw, invalidate):
             try:
                 return await work(raw)
             except Exception as exc:
@@ -191,7 +157,7 @@ async def on_raw(engine: AsyncEngine, turns: Turns, work: Callable[[RawConnectio
                     raise
                 log.warning("database connection lost (%s); retrying on a new one", type(exc).__name__)
                 await invalidate()
-        await engine.dispose()
+        await db.engine.dispose()
     raise AssertionError("unreachable")
 
 
@@ -468,12 +434,8 @@ class PgTx:
 class PgEventLog(CoreEventLog):
     """PostgreSQL: :class:`CoreEventLog` with the push, the caller check and the REST merge on asyncpg."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
-        self.turns = Turns(engine)
-
     async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID) -> Caller | None:
-        row = await on_raw(self.engine, self.turns, lambda raw: raw.fetchrow(WHO_SQL, user_id, device_id))
+        row = await on_raw(self.db, lambda raw: raw.fetchrow(WHO_SQL, user_id, device_id))
         return caller_of(None if row is None else tuple(row))
 
     async def push(
@@ -498,7 +460,7 @@ class PgEventLog(CoreEventLog):
                     await tx.write(user_id, decision.writes)
                 return decision
 
-        return await on_raw(self.engine, self.turns, work)
+        return await on_raw(self.db, work)
 
     async def record_habit(
         self, user_id: uuid.UUID, device_id: uuid.UUID, habit_id: str, days: Sequence[str], build: HabitBuild
@@ -531,7 +493,7 @@ class PgEventLog(CoreEventLog):
                     await PgTx(raw).write(user_id, p.writes, (device_id, p.device_seq))
                 return done(standing, state, p)
 
-        return await on_raw(self.engine, self.turns, work)
+        return await on_raw(self.db, work)
 
     async def merge_tx(self, conn: AsyncConnection) -> LogTx:
         # The merge's reads and writes go straight to asyncpg, on the same connection and inside the
